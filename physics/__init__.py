@@ -15,23 +15,39 @@ from .decays import (
 )
 from .flavour import br_B_to_K_a, br_K_to_pi_a, br_KL_to_pi0_a, g_aWW_for_br_B_to_K_a
 from .formfactors import f0_B_to_K, f0_K_to_pi
+from .limits import (
+    LimitInfo,
+    Verdict,
+    curve_in_plane,
+    is_excluded,
+    limit_catalogue,
+    ratio_grid,
+    verdicts,
+)
 from .model import ALPModel
 from .targets import belle2_target
 
 __all__ = [
     "ALPModel",
+    "LimitInfo",
+    "Verdict",
     "belle2_target",
     "br_B_to_K_a",
-    "br_K_to_pi_a",
     "br_KL_to_pi0_a",
+    "br_K_to_pi_a",
     "br_a_invisible",
     "ctau",
+    "curve_in_plane",
     "decay_length",
     "f0_B_to_K",
     "f0_K_to_pi",
     "g_aWW_for_br_B_to_K_a",
+    "is_excluded",
+    "limit_catalogue",
     "p_invisible_belle2",
+    "ratio_grid",
     "total_width",
+    "verdicts",
     "width_a_to_chi",
     "width_a_to_photons",
 ]

@@ -153,13 +153,12 @@ def p_invisible_belle2(model: ALPModel, r_max_m: float = C.BELLE2_R_MAX_M) -> fl
     (REFERENCE §2). ``r_max_m`` [m] is the detector radius (default 1 m).
     """
     check_positive("r_max_m", r_max_m)
-    return float(
-        p_invisible_kernel(model.m_a, br_a_invisible(model), ctau(model), r_max_m=r_max_m)
-    )
+    return float(p_invisible_kernel(model.m_a, br_a_invisible(model), ctau(model), r_max_m=r_max_m))
 
 
 __all__ = [
     "br_a_invisible",
+    "check_non_negative",
     "ctau",
     "decay_length",
     "escape_probability",
@@ -170,5 +169,4 @@ __all__ = [
     "two_body_momentum",
     "width_a_to_chi",
     "width_a_to_photons",
-    "check_non_negative",
 ]

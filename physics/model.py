@@ -127,7 +127,7 @@ class ALPModel:
 
     @property
     def scenario(self) -> Scenario:
-        """"missing_energy" if m_a > 2 m_χ (a → χχ̄ open), else "displaced_diphoton"."""
+        """ "missing_energy" if m_a > 2 m_χ (a → χχ̄ open), else "displaced_diphoton"."""
         return "missing_energy" if self.m_a > 2.0 * self.m_chi else "displaced_diphoton"
 
     # --- alternative constructors ------------------------------------------------

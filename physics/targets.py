@@ -38,9 +38,7 @@ def excess_central_and_errors() -> tuple[float, float, float]:
     """ΔBR = BR_meas − BR_SM and its (lower, upper) 1σ errors."""
     central = C.BR_BKNUNU_BELLE2 - C.BR_BKNUNU_SM
     up = np.sqrt(C.BR_BKNUNU_BELLE2_STAT**2 + C.BR_BKNUNU_BELLE2_SYST_UP**2 + C.BR_BKNUNU_SM_ERR**2)
-    down = np.sqrt(
-        C.BR_BKNUNU_BELLE2_STAT**2 + C.BR_BKNUNU_BELLE2_SYST_DOWN**2 + C.BR_BKNUNU_SM_ERR**2
-    )
+    down = np.sqrt(C.BR_BKNUNU_BELLE2_STAT**2 + C.BR_BKNUNU_BELLE2_SYST_DOWN**2 + C.BR_BKNUNU_SM_ERR**2)
     return central, float(down), float(up)
 
 

@@ -1,0 +1,1 @@
+"""Callbacks, grouped by panel."""
