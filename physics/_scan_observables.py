@@ -1,0 +1,490 @@
+"""The scan's observable registry and the chunk evaluator that runs on workers.
+
+Every column a scan writes is declared here once (name, dtype, unit, description), grouped
+into :class:`ObservableGroup` objects whose ``compute`` maps a :class:`Batch` of valid model
+points to column arrays. A group whose physics is not importable (the relic engine before it
+lands) is simply unavailable; the default observable set is every available group.
+
+:func:`evaluate_chunk` is the one task function shipped to local processes or Dask workers:
+it takes plain data (a spec dict and a point range) and returns a pandas DataFrame, so the
+same code path serves every backend and results are bit-identical between them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from . import constants as C
+from ._scan_spec import ScanSpec
+from .decays import ctau_kernel, p_invisible_kernel, width_chi_kernel, width_photons_kernel
+from .flavour import br_B_to_K_a, br_K_to_pi_a, br_KL_to_pi0_a
+from .limits import limit_catalogue, point_arrays, ratio_arrays
+from .model import ALPModel
+from .targets import belle2_target
+
+FloatArray = NDArray[np.float64]
+DType = Literal["float64", "bool", "int64", "str"]
+_FILL: dict[str, Any] = {"float64": np.nan, "bool": False, "int64": -1, "str": ""}
+
+
+@dataclass(frozen=True)
+class Column:
+    """One output column: name, dtype, unit ("1" dimensionless, "" for flags/text), meaning."""
+
+    name: str
+    dtype: DType
+    unit: str
+    description: str
+
+
+@dataclass(frozen=True)
+class Batch:
+    """The valid points of a chunk: parameter arrays and the corresponding models."""
+
+    m_a: FloatArray
+    m_chi: FloatArray
+    g_aWW: FloatArray
+    g_achi: FloatArray
+    models: tuple[ALPModel, ...]
+    relic_options: Mapping[str, Any] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.models)
+
+
+@dataclass(frozen=True)
+class GroupResult:
+    """Column arrays for a batch, plus an optional per-point error message ("" = fine)."""
+
+    columns: dict[str, np.ndarray]
+    errors: list[str] | None = None
+
+
+@dataclass(frozen=True)
+class ObservableGroup:
+    """A set of columns computed together; ``requires`` names a module attribute it needs."""
+
+    name: str
+    columns: tuple[Column, ...]
+    compute: Callable[[Batch], GroupResult]
+    description: str
+    requires: str | None = None
+
+    def available(self) -> bool:
+        """True if the physics this group needs is importable."""
+        return self.requires is None or _importable(self.requires)
+
+
+def _importable(target: str) -> bool:
+    module, _, attr = target.partition(":")
+    try:
+        mod = importlib.import_module(module)
+    except ImportError:
+        return False
+    return not attr or hasattr(mod, attr)
+
+
+# ----------------------------------------------------------------------------- inputs
+INPUT_COLUMNS: tuple[Column, ...] = (
+    Column("point", "int64", "", "point index in the spec (grid: C order over the axes)"),
+    Column("m_a", "float64", "GeV", "ALP mass"),
+    Column("m_chi", "float64", "GeV", "DM mass (derived from δ when δ is scanned)"),
+    Column("delta", "float64", "1", "detuning (m_a² − 4m_χ²)/(4m_χ²) (derived when m_χ is scanned)"),
+    Column("g_aWW", "float64", "GeV⁻¹", "ALP–SU(2) coupling"),
+    Column("g_achi", "float64", "GeV⁻¹", "ALP–DM coupling g_aχχ"),
+)
+ERROR_COLUMN = Column(
+    "error", "str", "", "empty if the point evaluated cleanly, else the ValueError/engine message"
+)
+
+
+# ----------------------------------------------------------------------------- derived
+def _widths(b: Batch) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """(g_aγγ, Γ_tot, Γ(a→χχ̄)) with g_aBB = 0, as in ALPModel."""
+    g_agg = C.SIN2_THETA_W * b.g_aWW + C.COS2_THETA_W * 0.0
+    y = C.Y_CHI_PER_G_ACHI_M_CHI * b.g_achi * b.m_chi
+    w_chi = width_chi_kernel(y, b.m_chi, b.m_a)
+    return g_agg, width_photons_kernel(g_agg, b.m_a) + w_chi, w_chi
+
+
+def _br_inv(w_tot: FloatArray, w_chi: FloatArray) -> FloatArray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(w_tot > 0, w_chi / np.where(w_tot > 0, w_tot, 1.0), 0.0)
+
+
+def _derived(b: Batch) -> GroupResult:
+    g_agg, w_tot, w_chi = _widths(b)
+    scenario = np.where(b.m_a > 2.0 * b.m_chi, "missing_energy", "displaced_diphoton")
+    return GroupResult(
+        {
+            "g_agg": g_agg,
+            "y_chi": C.Y_CHI_PER_G_ACHI_M_CHI * b.g_achi * b.m_chi,
+            "scenario": scenario.astype(object),
+            "width_total": w_tot,
+            "br_inv": _br_inv(w_tot, w_chi),
+            "ctau_m": ctau_kernel(w_tot),
+        }
+    )
+
+
+_DERIVED = ObservableGroup(
+    "derived",
+    (
+        Column("g_agg", "float64", "GeV⁻¹", "photon coupling s_W² g_aWW (g_aBB = 0)"),
+        Column("y_chi", "float64", "1", "pseudoscalar Yukawa g_aχχ m_χ"),
+        Column("scenario", "str", "", "missing_energy (m_a > 2m_χ) or displaced_diphoton"),
+        Column("width_total", "float64", "GeV", "Γ(a→γγ) + Γ(a→χχ̄)"),
+        Column("br_inv", "float64", "1", "BR(a→χχ̄)"),
+        Column("ctau_m", "float64", "m", "ALP proper decay length cτ (inf if Γ = 0)"),
+    ),
+    _derived,
+    "widths, invisible branching ratio, lifetime, scenario",
+)
+
+
+# ----------------------------------------------------------------------------- flavour
+def _flavour(b: Batch) -> GroupResult:
+    _, w_tot, w_chi = _widths(b)
+    br_bk = np.asarray(br_B_to_K_a(b.m_a, b.g_aWW), dtype=float)
+    p_inv = p_invisible_kernel(b.m_a, _br_inv(w_tot, w_chi), ctau_kernel(w_tot))
+    return GroupResult(
+        {
+            "br_B_to_K_a": br_bk,
+            "br_K_to_pi_a": np.asarray(br_K_to_pi_a(b.m_a, b.g_aWW), dtype=float),
+            "br_KL_to_pi0_a": np.asarray(br_KL_to_pi0_a(b.m_a, b.g_aWW), dtype=float),
+            "p_inv_belle2": p_inv,
+            "br_B_to_K_a_x_p_inv": br_bk * p_inv,
+        }
+    )
+
+
+_FLAVOUR = ObservableGroup(
+    "flavour",
+    (
+        Column("br_B_to_K_a", "float64", "1", "BR(B⁺→K⁺a)"),
+        Column("br_K_to_pi_a", "float64", "1", "BR(K⁺→π⁺a)"),
+        Column("br_KL_to_pi0_a", "float64", "1", "BR(K_L→π⁰a)"),
+        Column("p_inv_belle2", "float64", "1", "probability the ALP counts as invisible at Belle II"),
+        Column("br_B_to_K_a_x_p_inv", "float64", "1", "BR(B⁺→K⁺a)·P_inv, compare with the Belle II targets"),
+    ),
+    _flavour,
+    "meson decay rates and the Belle II invisible signal",
+)
+
+
+# ----------------------------------------------------------------------------- Belle II targets
+_TARGETS = {"excess": "excess", "fit": "two_body_fit"}
+
+
+def _belle2(b: Batch) -> GroupResult:
+    _, w_tot, w_chi = _widths(b)
+    signal = np.asarray(br_B_to_K_a(b.m_a, b.g_aWW), dtype=float) * p_invisible_kernel(
+        b.m_a, _br_inv(w_tot, w_chi), ctau_kernel(w_tot)
+    )
+    out: dict[str, np.ndarray] = {}
+    for short, kind in _TARGETS.items():
+        central, _, _ = belle2_target(b.m_a, kind)
+        out[f"{short}_central"] = central
+        for n in (1, 2):
+            _, low, high = belle2_target(b.m_a, kind, n_sigma=float(n))
+            out[f"in_{short}_{n}sigma"] = (signal >= low) & (signal <= high)  # NaN band → False
+    return GroupResult(out)
+
+
+def _target_columns() -> tuple[Column, ...]:
+    label = {"excess": "ΔBR = BR_meas − BR_SM (Belle II)", "fit": "two-body B→KX fit (2311.14629)"}
+    cols: list[Column] = []
+    for short in _TARGETS:
+        cols.append(Column(f"{short}_central", "float64", "1", f"central value of the {label[short]} target"))
+        cols += [
+            Column(f"in_{short}_{n}sigma", "bool", "", f"BR·P_inv inside the {n}σ band of the {short} target")
+            for n in (1, 2)
+        ]
+    return tuple(cols)
+
+
+_BELLE2 = ObservableGroup(
+    "belle2", _target_columns(), _belle2, "the two Belle II B→Kνν̄ targets and whether the point fits"
+)
+
+
+# ----------------------------------------------------------------------------- limits
+def _limits(b: Batch) -> GroupResult:
+    p = point_arrays(b.m_a, b.g_aWW, b.m_chi, b.g_achi)
+    n = len(b)
+    out: dict[str, np.ndarray] = {}
+    measured_max = np.zeros(n)
+    excluded, excluded_any = np.zeros(n, bool), np.zeros(n, bool)
+    excluded_by = np.full(n, "", dtype=object)
+    for info in limit_catalogue():
+        r = np.broadcast_to(np.asarray(ratio_arrays(info.key, p), dtype=float), (n,))
+        out[f"ratio_{info.key}"] = r
+        hit = np.isfinite(r) & (r > 1.0)
+        excluded_any |= hit
+        if info.status == "measured":
+            measured_max = np.fmax(measured_max, r)
+            excluded |= hit
+            excluded_by[hit] = excluded_by[hit] + info.key + ","
+    out["ratio_max_measured"] = measured_max
+    out["excluded"] = excluded
+    out["excluded_by"] = np.array([s.rstrip(",") for s in excluded_by], dtype=object)
+    out["excluded_incl_projections"] = excluded_any
+    return GroupResult(out)
+
+
+def _limit_columns() -> tuple[Column, ...]:
+    cols = [
+        Column(
+            f"ratio_{i.key}",
+            "float64",
+            "1",
+            f"prediction/limit, {i.label} ({i.status}); > 1 excluded, NaN not applicable",
+        )
+        for i in limit_catalogue()
+    ]
+    return (
+        *cols,
+        Column("ratio_max_measured", "float64", "1", "largest ratio among measured limits"),
+        Column("excluded", "bool", "", "excluded by at least one measured limit (= physics.is_excluded)"),
+        Column("excluded_by", "str", "", "comma-separated keys of the measured limits excluding the point"),
+        Column("excluded_incl_projections", "bool", "", "excluded by a measured or projected limit"),
+    )
+
+
+_LIMITS = ObservableGroup(
+    "limits", _limit_columns(), _limits, "every catalogued experiment's ratio and the verdict"
+)
+
+
+# ----------------------------------------------------------------------------- relic density
+RELIC_METHODS = ("nbe", "cbe")
+
+
+def _relic_point(omega_h2: Callable[..., Any], model: ALPModel, opts: Mapping[str, Any]) -> dict[str, Any]:
+    """Both Boltzmann treatments for one model; engine errors become an error message."""
+    row: dict[str, Any] = {}
+    errors: list[str] = []
+    for method in RELIC_METHODS:
+        try:
+            res = omega_h2(model, method=method, **opts)
+        except (ValueError, ArithmeticError, RuntimeError) as exc:
+            errors.append(f"relic {method}: {type(exc).__name__}: {exc}")
+            continue
+        row[f"omega_h2_{method}"] = float(res.omega_h2)
+        row[f"x_fo_{method}"] = float(getattr(res, "x_freeze_out", np.nan))
+        row[f"relic_flags_{method}"] = _flags_text(res)
+        if method == "cbe":
+            t_kd = getattr(res, "T_kd", None)
+            row["T_kd_cbe"] = np.nan if t_kd is None else float(t_kd)
+    row["_error"] = "; ".join(errors)
+    return row
+
+
+def _flags_text(res: Any) -> str:
+    """The engine's warning flags/messages as one string ("" when clean)."""
+    for name in ("flags", "warnings", "message"):
+        val = getattr(res, name, None)
+        if val:
+            return val if isinstance(val, str) else ",".join(str(v) for v in val)
+    return ""
+
+
+def _relic(b: Batch) -> GroupResult:
+    from physics import omega_h2  # the relic engine (issue 3); imported only if available
+
+    rows = [_relic_point(omega_h2, m, b.relic_options) for m in b.models]
+    out: dict[str, np.ndarray] = {}
+    for col in _RELIC_COLUMNS:
+        if col.name == "omega_ratio_cbe_nbe":
+            continue
+        vals = [r.get(col.name, _FILL[col.dtype]) for r in rows]
+        out[col.name] = np.array(vals, dtype=object if col.dtype == "str" else col.dtype)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["omega_ratio_cbe_nbe"] = out["omega_h2_cbe"] / out["omega_h2_nbe"]
+    return GroupResult(out, [r["_error"] for r in rows])
+
+
+_RELIC_COLUMNS: tuple[Column, ...] = (
+    Column("omega_h2_nbe", "float64", "1", "relic abundance Ωh², number-density Boltzmann equation"),
+    Column("omega_h2_cbe", "float64", "1", "relic abundance Ωh², coupled number+temperature equations"),
+    Column("omega_ratio_cbe_nbe", "float64", "1", "Ωh²(cBE)/Ωh²(nBE): effect of early kinetic decoupling"),
+    Column("x_fo_nbe", "float64", "1", "freeze-out x = m_χ/T (nBE)"),
+    Column("x_fo_cbe", "float64", "1", "freeze-out x = m_χ/T (cBE)"),
+    Column("T_kd_cbe", "float64", "GeV", "kinetic-decoupling temperature (cBE)"),
+    Column("relic_flags_nbe", "str", "", "relic-engine warnings (nBE), empty when clean"),
+    Column("relic_flags_cbe", "str", "", "relic-engine warnings (cBE), empty when clean"),
+)
+
+_RELIC = ObservableGroup(
+    "relic",
+    _RELIC_COLUMNS,
+    _relic,
+    "relic density with the nBE and cBE treatments (physics.omega_h2)",
+    requires="physics:omega_h2",
+)
+
+
+# ----------------------------------------------------------------------------- registry
+OBSERVABLE_GROUPS: Mapping[str, ObservableGroup] = MappingProxyType(
+    {g.name: g for g in (_DERIVED, _FLAVOUR, _BELLE2, _LIMITS, _RELIC)}
+)
+"""All observable groups, in column order (read-only)."""
+
+
+def available_groups() -> tuple[str, ...]:
+    """Names of the groups whose physics is importable now (the default observable set)."""
+    return tuple(name for name, g in OBSERVABLE_GROUPS.items() if g.available())
+
+
+def resolve_groups(groups: tuple[str, ...] | None) -> tuple[str, ...]:
+    """Validate a group list (``None``: every available group), returned in registry order."""
+    if groups is None:
+        return available_groups()
+    unknown = sorted(set(groups) - set(OBSERVABLE_GROUPS))
+    if unknown:
+        raise ValueError(f"unknown observable group(s) {unknown}; valid: {list(OBSERVABLE_GROUPS)}")
+    missing = [g for g in groups if not OBSERVABLE_GROUPS[g].available()]
+    if missing:
+        need = [OBSERVABLE_GROUPS[g].requires for g in missing]
+        raise ValueError(f"observable group(s) {missing} unavailable: {need} is not importable yet")
+    return tuple(name for name in OBSERVABLE_GROUPS if name in groups)
+
+
+def columns_for(groups: tuple[str, ...]) -> tuple[Column, ...]:
+    """All output columns for ``groups``, in table order (inputs first, error last)."""
+    cols = [c for g in groups for c in OBSERVABLE_GROUPS[g].columns]
+    return (*INPUT_COLUMNS, *cols, ERROR_COLUMN)
+
+
+# ----------------------------------------------------------------------------- evaluation
+def _build_models(spec: ScanSpec, pts: Mapping[str, FloatArray]) -> tuple[list[ALPModel | None], list[str]]:
+    """One ALPModel per point, or None and the ValueError message for an invalid point."""
+    models: list[ALPModel | None] = []
+    errors: list[str] = []
+    second = pts[spec.mass_axis]
+    for ma, m2, g, gc in zip(pts["m_a"], second, pts["g_aWW"], pts["g_achi"], strict=True):
+        try:
+            if spec.mass_axis == "delta":
+                models.append(ALPModel.from_detuning(float(ma), float(m2), float(g), float(gc)))
+            else:
+                models.append(ALPModel(float(ma), float(m2), float(g), float(gc)))
+            errors.append("")
+        except ValueError as exc:
+            models.append(None)
+            errors.append(f"invalid model: {exc}")
+    return models, errors
+
+
+def _scatter(col: Column, n: int, valid: NDArray[np.bool_], values: np.ndarray | None) -> np.ndarray:
+    """Full-length column: ``values`` at valid points, the dtype's fill value elsewhere."""
+    dtype = object if col.dtype == "str" else col.dtype
+    out = np.full(n, _FILL[col.dtype], dtype=dtype)
+    if values is not None:
+        out[valid] = values
+    return out
+
+
+def _join_errors(a: list[str], b: list[str]) -> list[str]:
+    return [x if not y else (y if not x else f"{x}; {y}") for x, y in zip(a, b, strict=True)]
+
+
+def evaluate_points(spec: ScanSpec, start: int, stop: int) -> pd.DataFrame:
+    """Every observable of ``spec.observables`` for points ``start ≤ i < stop``.
+
+    Invalid models (``ValueError`` from :class:`~physics.model.ALPModel`) give a row with NaN
+    observables and the message in ``error``; they never abort the chunk.
+    """
+    groups = resolve_groups(spec.observables)
+    pts = spec.points(start, stop)
+    n = stop - start
+    models, errors = _build_models(spec, pts)
+    valid = np.array([m is not None for m in models], dtype=bool)
+    ok = tuple(m for m in models if m is not None)
+    batch = Batch(
+        m_a=np.array([m.m_a for m in ok], dtype=float),
+        m_chi=np.array([m.m_chi for m in ok], dtype=float),
+        g_aWW=np.array([m.g_aWW for m in ok], dtype=float),
+        g_achi=np.array([m.g_achi for m in ok], dtype=float),
+        models=ok,
+        relic_options=dict(spec.relic_options),
+    )
+    data: dict[str, np.ndarray] = {"point": np.arange(start, stop, dtype=np.int64)}
+    for name in ("m_a", "m_chi", "delta", "g_aWW", "g_achi"):
+        given = pts.get(name)
+        data[name] = given if given is not None else _scatter(INPUT_COLUMNS[2], n, valid, None)
+    other = "delta" if spec.mass_axis == "m_chi" else "m_chi"
+    data[other][valid] = [getattr(m, other) for m in ok]
+    for gname in groups:
+        group = OBSERVABLE_GROUPS[gname]
+        res = group.compute(batch) if len(batch) else None
+        for col in group.columns:
+            data[col.name] = _scatter(col, n, valid, None if res is None else res.columns[col.name])
+        if res is not None and res.errors is not None:
+            group_errors = _scatter(ERROR_COLUMN, n, valid, np.array(res.errors, dtype=object))
+            errors = _join_errors(errors, list(group_errors))
+    data["error"] = np.array(errors, dtype=object)
+    return _frame(data, columns_for(groups))
+
+
+def _frame(data: Mapping[str, np.ndarray], columns: tuple[Column, ...]) -> pd.DataFrame:
+    """A DataFrame with the registry's dtypes (strings as pandas' string dtype)."""
+    out = {}
+    for col in columns:
+        arr = data[col.name]
+        out[col.name] = pd.Series(arr, dtype="str" if col.dtype == "str" else col.dtype)
+    return pd.DataFrame(out)
+
+
+@cache
+def code_version() -> dict[str, str]:
+    """The package version and a SHA-256 of the physics package's source and data files.
+
+    Workers report theirs with every chunk so that a scan never mixes results of different
+    code (a cluster with stale workers, or a resume after the physics changed).
+    """
+    root = Path(__file__).resolve().parent
+    h = hashlib.sha256()
+    for path in sorted(root.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
+            h.update(str(path.relative_to(root)).encode())
+            h.update(path.read_bytes())
+    return {"version": _project_version(root.parent), "source_sha256": h.hexdigest()}
+
+
+def _project_version(repo: Path) -> str:
+    import tomllib
+
+    try:
+        with open(repo / "pyproject.toml", "rb") as fh:
+            return str(tomllib.load(fh)["project"]["version"])
+    except (OSError, KeyError, tomllib.TOMLDecodeError):
+        return "unknown"
+
+
+@dataclass(frozen=True)
+class ChunkResult:
+    """What a worker sends back: the table, the worker's code version and the compute time [s]."""
+
+    index: int
+    frame: pd.DataFrame
+    code: dict[str, str]
+    seconds: float
+
+
+def evaluate_chunk(spec_dict: dict[str, Any], index: int, start: int, stop: int) -> ChunkResult:
+    """Task function for every backend: rebuild the spec, evaluate the point range, time it."""
+    t0 = time.perf_counter()
+    frame = evaluate_points(ScanSpec.from_dict(spec_dict), start, stop)
+    return ChunkResult(index, frame, code_version(), time.perf_counter() - t0)

@@ -1,0 +1,647 @@
+"""Parameter scans: evaluate a grid or random sample of model points into one Parquet table.
+
+>>> from physics.scan import Axis, ScanSpec, run_scan, load_scan
+>>> spec = ScanSpec(m_a=Axis.log(0.1, 4.5, 30), delta=Axis.fixed(0.05),
+...                 g_aWW=Axis.log(1e-5, 1e-3, 30), g_achi=Axis.fixed(1e-2))
+>>> df = load_scan(run_scan(spec, "scans/bk_plane"))           # doctest: +SKIP
+
+Points are evaluated in coarse chunks (a task each) by local processes (default), in this
+process (``scheduler="inline"``) or on a Dask cluster (``scheduler="tcp://host:8786"``); the
+same task function runs everywhere, so the tables are identical. Each finished chunk is
+written at once (``chunks/chunk-NNNNNN.parquet``) next to a ``manifest.json`` (spec hash,
+chunk list, code version): an interrupted scan rerun with the same spec skips finished
+chunks; a different spec or different physics code in the same directory is refused. When
+every chunk is done they are combined into ``scan.parquet`` (and removed).
+
+Command line: ``python -m physics.scan run|precompute|status|columns ...`` (see
+``--help`` and docs/scans.md). Precomputed dashboard grids: :mod:`physics._scan_precompute`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import shutil
+import socket
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow.parquet as pq
+
+from ._scan_backends import Backend, open_backend, validate_scheduler, validate_workers
+from ._scan_observables import (
+    OBSERVABLE_GROUPS,
+    ChunkResult,
+    Column,
+    available_groups,
+    code_version,
+    columns_for,
+    evaluate_chunk,
+    resolve_groups,
+)
+from ._scan_spec import AXIS_UNITS, Axis, ScanSpec
+
+MANIFEST = "manifest.json"
+TABLE = "scan.parquet"
+CHUNK_DIR = "chunks"
+LOCK = ".lock"
+MANIFEST_FORMAT = 1
+PARQUET_META_KEY = b"physics.scan"
+
+__all__ = [
+    "Axis",
+    "Column",
+    "ScanResult",
+    "ScanSpec",
+    "available_groups",
+    "columns_for",
+    "default_chunk_size",
+    "load_scan",
+    "main",
+    "run_scan",
+    "scan_status",
+]
+
+
+# ----------------------------------------------------------------------------- results
+@dataclass(frozen=True)
+class ScanResult:
+    """Outcome of :func:`run_scan`; usable as a path (``os.PathLike``) to the scan directory.
+
+    ``computed``/``skipped`` count chunks evaluated now / found finished from an earlier run.
+    """
+
+    path: Path
+    n_chunks: int
+    computed: int
+    skipped: int
+    complete: bool
+    seconds: float
+
+    def __fspath__(self) -> str:
+        return str(self.path)
+
+    @property
+    def table(self) -> Path:
+        """The combined Parquet table (exists when ``complete``)."""
+        return self.path / TABLE
+
+
+# ----------------------------------------------------------------------------- validation
+def default_chunk_size(n_points: int, groups: Sequence[str]) -> int:
+    """Points per task: ~seconds of work with the relic engine, ~0.5 s without.
+
+    Depends only on the scan (never on the machine), so every backend chunks alike.
+    """
+    base, floor = (200, 10) if "relic" in groups else (2000, 250)
+    return max(1, min(base, max(floor, math.ceil(n_points / 16))))
+
+
+def _check_chunk_size(chunk_size: int | None) -> int | None:
+    if chunk_size is None:
+        return None
+    if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
+        raise ValueError(f"chunk_size must be an integer >= 1, got {chunk_size!r}")
+    return chunk_size
+
+
+def _check_out_dir(out_dir: str | os.PathLike[str]) -> Path:
+    """The scan directory may be missing (it is created) but its parent must exist."""
+    path = Path(out_dir).expanduser()
+    if path.exists() and not path.is_dir():
+        raise ValueError(f"output path {path} exists and is not a directory")
+    parent = path.resolve().parent
+    if not parent.is_dir():
+        raise ValueError(f"parent directory of the output {path} does not exist: {parent}")
+    if not os.access(parent if not path.exists() else path, os.W_OK):
+        raise ValueError(f"output directory {path} is not writable")
+    return path
+
+
+def _chunk_plan(n_points: int, chunk_size: int) -> list[tuple[int, int, int]]:
+    """[(index, start, stop)] covering 0..n_points."""
+    return [(i, s, min(s + chunk_size, n_points)) for i, s in enumerate(range(0, n_points, chunk_size))]
+
+
+def _chunk_path(path: Path, index: int) -> Path:
+    return path / CHUNK_DIR / f"chunk-{index:06d}.parquet"
+
+
+def _new_manifest(spec: ScanSpec, chunk_size: int) -> dict[str, Any]:
+    groups = spec.observables or ()
+    return {
+        "format": MANIFEST_FORMAT,
+        "spec": spec.to_dict(),
+        "spec_sha256": spec.digest(),
+        "code": code_version(),
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "n_points": spec.n_points,
+        "shape": list(spec.shape),
+        "chunk_size": chunk_size,
+        "chunks": [[i, s, e] for i, s, e in _chunk_plan(spec.n_points, chunk_size)],
+        "columns": [c.name for c in columns_for(tuple(groups))],
+        "complete": False,
+    }
+
+
+def _read_manifest(path: Path) -> dict[str, Any] | None:
+    file = path / MANIFEST
+    if not file.exists():
+        return None
+    try:
+        return json.loads(file.read_text())
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ValueError(f"{file} is unreadable ({exc}); delete the directory to start over") from exc
+
+
+def _compatible(old: dict[str, Any], spec: ScanSpec, chunk_size: int | None) -> int:
+    """Raise unless an existing manifest is the same scan; return its chunk size."""
+    if old.get("spec_sha256") != spec.digest():
+        raise ValueError(
+            f"the directory holds a different scan (spec sha256 {str(old.get('spec_sha256'))[:12]}…, "
+            f"this one {spec.digest()[:12]}…): use another output directory, or resume=False "
+            "(--overwrite) to replace it"
+        )
+    if old.get("code") != code_version():
+        raise ValueError(
+            "the physics code changed since this scan started "
+            f"({old.get('code')} → {code_version()}): finished chunks would mix two code versions; "
+            "use another output directory or resume=False (--overwrite)"
+        )
+    if chunk_size is not None and chunk_size != old["chunk_size"]:
+        raise ValueError(f"chunk_size {chunk_size} differs from the scan's {old['chunk_size']}")
+    return int(old["chunk_size"])
+
+
+def _prepare(
+    spec: ScanSpec, path: Path, chunk_size: int | None, resume: bool
+) -> tuple[ScanSpec, dict[str, Any]]:
+    """Resolve observables and the manifest; raise before touching anything on a mismatch."""
+    spec = spec.with_observables(resolve_groups(spec.observables))
+    if path.exists() and any(path.iterdir()):
+        old = _read_manifest(path)
+        if old is None:
+            raise ValueError(f"{path} is not empty and holds no {MANIFEST}: refusing to write a scan there")
+        if resume:
+            size = _compatible(old, spec, chunk_size)
+            return spec, {**old, "chunk_size": size}
+    size = chunk_size or default_chunk_size(spec.n_points, spec.observables or ())
+    return spec, _new_manifest(spec, size)
+
+
+def _clear_scan_files(path: Path) -> None:
+    """Remove only the files a scan writes (never anything else)."""
+    for name in (MANIFEST, TABLE):
+        (path / name).unlink(missing_ok=True)
+    if (path / CHUNK_DIR).is_dir():
+        shutil.rmtree(path / CHUNK_DIR)
+
+
+# ----------------------------------------------------------------------------- locking
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+@contextmanager
+def _dir_lock(path: Path) -> Iterator[None]:
+    """One writer per scan directory; a lock left by a dead process on this host is taken over."""
+    lock = path / LOCK
+    me = f"{socket.gethostname()} {os.getpid()}"
+    for _ in range(2):
+        try:
+            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+        except FileExistsError:
+            host, _, pid = lock.read_text().strip().partition(" ")
+            if host == socket.gethostname() and pid.isdigit() and not _pid_alive(int(pid)):
+                lock.unlink(missing_ok=True)
+                continue
+            raise RuntimeError(f"another scan ({host} pid {pid}) is writing to {path}; lock {lock}") from None
+        with os.fdopen(fd, "w") as fh:
+            fh.write(me)
+        break
+    try:
+        yield
+    finally:
+        lock.unlink(missing_ok=True)
+
+
+# ----------------------------------------------------------------------------- running
+def _write_json(file: Path, data: dict[str, Any]) -> None:
+    tmp = file.with_suffix(file.suffix + ".tmp")
+    tmp.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n")
+    os.replace(tmp, file)
+
+
+def _write_chunk(path: Path, res: ChunkResult) -> None:
+    target = _chunk_path(path, res.index)
+    tmp = target.with_suffix(".parquet.tmp")
+    res.frame.to_parquet(tmp, index=False)
+    os.replace(tmp, target)  # atomic: a chunk file is either complete or absent
+
+
+def _pending(path: Path, plan: list[list[int]]) -> list[tuple[int, int, int]]:
+    return [(i, s, e) for i, s, e in plan if not _chunk_path(path, i).exists()]
+
+
+def _drive(
+    backend: Backend,
+    spec_dict: dict[str, Any],
+    todo: list[tuple[int, int, int]],
+    path: Path,
+    code: dict[str, str],
+    bar: Any,
+) -> int:
+    """Submit chunks (bounded in flight), write each as it finishes; return chunks written."""
+    queue = iter(todo)
+    inflight: set[Any] = set()
+    written = 0
+    window = 2 * backend.n_workers + 1
+    try:
+        while True:
+            for i, s, e in queue:
+                inflight.add(backend.submit(evaluate_chunk, spec_dict, i, s, e))
+                if len(inflight) >= window:
+                    break
+            if not inflight:
+                return written
+            done, inflight = backend.wait_first(inflight)
+            for fut in done:
+                res: ChunkResult = fut.result()
+                if res.code != code:
+                    raise RuntimeError(
+                        f"a worker runs different physics code ({res.code}) from this scan's ({code}); "
+                        "install the same version on every worker"
+                    )
+                _write_chunk(path, res)
+                written += 1
+                bar.update(len(res.frame))
+    except BaseException:
+        backend.cancel(inflight)
+        raise
+
+
+def _combine(path: Path, manifest: dict[str, Any]) -> Path:
+    """Stream the chunk files, in point order, into one Parquet table; remove the chunks."""
+    target = path / TABLE
+    tmp = target.with_suffix(".parquet.tmp")
+    meta = {PARQUET_META_KEY: json.dumps({k: manifest[k] for k in ("spec", "spec_sha256", "code")})}
+    writer: pq.ParquetWriter | None = None
+    try:
+        for i, _, _ in manifest["chunks"]:
+            table = pq.read_table(_chunk_path(path, i))
+            if writer is None:
+                schema = table.schema.with_metadata({**(table.schema.metadata or {}), **meta})
+                writer = pq.ParquetWriter(tmp, schema, compression="zstd")
+            writer.write_table(table.replace_schema_metadata(writer.schema.metadata))
+    finally:
+        if writer is not None:
+            writer.close()
+    os.replace(tmp, target)
+    shutil.rmtree(path / CHUNK_DIR)
+    return target
+
+
+def run_scan(
+    spec: ScanSpec,
+    out_dir: str | os.PathLike[str],
+    scheduler: str | None = None,
+    n_workers: int | None = None,
+    chunk_size: int | None = None,
+    resume: bool = True,
+    progress: bool = True,
+    max_chunks: int | None = None,
+    connect_timeout_s: float = 30.0,
+) -> ScanResult:
+    """Evaluate every point of ``spec`` and write ``out_dir/scan.parquet``.
+
+    Parameters
+    ----------
+    spec : ScanSpec
+        The points and observable groups (``spec.observables=None``: every available group).
+    out_dir : path
+        Scan directory; created if missing (its parent must exist). It must be empty, or hold
+        this same scan (then finished chunks are kept: resume).
+    scheduler : str, optional
+        ``None``/"local": a pool of local processes; "inline": this process;
+        "tcp://host:port": a running Dask scheduler.
+    n_workers : int, optional
+        Local processes (default: all CPUs); ignored for Dask (the cluster decides).
+    chunk_size : int, optional
+        Points per task (default :func:`default_chunk_size`; fixed by the first run).
+    resume : bool
+        Keep finished chunks of the same scan (default). ``False`` deletes this directory's
+        scan files (only those) and starts over.
+    progress : bool
+        Show a tqdm progress bar (points) on stderr.
+    max_chunks : int, optional
+        Stop after computing this many new chunks (the scan stays resumable).
+    connect_timeout_s : float
+        Timeout [s] to reach a Dask scheduler.
+
+    Raises
+    ------
+    ValueError
+        Bad spec, chunk size, worker count, scheduler address or output directory, or a
+        directory holding a different scan — all before any work starts.
+    ConnectionError
+        The Dask scheduler cannot be reached.
+    """
+    t0 = time.perf_counter()
+    run = _Run(
+        scheduler=validate_scheduler(scheduler),
+        n_workers=validate_workers(n_workers),
+        progress=bool(progress),
+        timeout_s=float(connect_timeout_s),
+    )
+    chunk_size = _check_chunk_size(chunk_size)
+    if max_chunks is not None and (isinstance(max_chunks, bool) or not isinstance(max_chunks, int)):
+        raise ValueError(f"max_chunks must be an integer >= 0, got {max_chunks!r}")
+    if max_chunks is not None and max_chunks < 0:
+        raise ValueError(f"max_chunks must be an integer >= 0, got {max_chunks!r}")
+    path = _check_out_dir(out_dir)
+    spec, manifest = _prepare(spec, path, chunk_size, resume)
+    path.mkdir(exist_ok=True)
+    with _dir_lock(path):
+        if not resume:
+            _clear_scan_files(path)
+        if manifest["complete"]:
+            n = len(manifest["chunks"])
+            return ScanResult(path, n, 0, n, True, time.perf_counter() - t0)
+        (path / CHUNK_DIR).mkdir(exist_ok=True)
+        _write_json(path / MANIFEST, manifest)
+        computed, skipped, complete = _execute(run, spec, path, manifest, max_chunks)
+    return ScanResult(path, len(manifest["chunks"]), computed, skipped, complete, time.perf_counter() - t0)
+
+
+@dataclass(frozen=True)
+class _Run:
+    """Validated execution options."""
+
+    scheduler: str | None
+    n_workers: int | None
+    progress: bool
+    timeout_s: float
+
+
+def _execute(
+    run: _Run, spec: ScanSpec, path: Path, manifest: dict[str, Any], max_chunks: int | None
+) -> tuple[int, int, bool]:
+    """Compute the missing chunks (at most ``max_chunks``); combine when all are done.
+
+    Returns (chunks computed, chunks found finished, complete).
+    """
+    for stale in (path / CHUNK_DIR).glob("*.tmp"):
+        stale.unlink()  # a chunk being written when a previous run was killed
+    pending = _pending(path, manifest["chunks"])
+    skipped = len(manifest["chunks"]) - len(pending)
+    todo = pending if max_chunks is None else pending[:max_chunks]
+    done_points = spec.n_points - sum(e - s for _, s, e in pending)
+    computed = _run_chunks(run, spec, path, manifest, todo, done_points) if todo else 0
+    complete = not _pending(path, manifest["chunks"])
+    if complete:
+        _combine(path, manifest)
+        finished = datetime.now(UTC).isoformat(timespec="seconds")
+        _write_json(path / MANIFEST, {**manifest, "complete": True, "finished": finished})
+    return computed, skipped, complete
+
+
+def _run_chunks(
+    run: _Run,
+    spec: ScanSpec,
+    path: Path,
+    manifest: dict[str, Any],
+    todo: list[tuple[int, int, int]],
+    done_points: int,
+) -> int:
+    from tqdm import tqdm
+
+    with (
+        tqdm(
+            total=spec.n_points,
+            initial=done_points,
+            unit="pt",
+            desc=f"scan {path.name}",
+            disable=not run.progress,
+        ) as bar,
+        open_backend(run.scheduler, run.n_workers, run.timeout_s) as backend,
+    ):
+        try:
+            return _drive(backend, spec.to_dict(), todo, path, manifest["code"], bar)
+        except KeyboardInterrupt:
+            left = len(_pending(path, manifest["chunks"]))
+            print(f"\ninterrupted: {left} chunk(s) left; rerun the same command to resume", file=sys.stderr)
+            raise
+
+
+# ----------------------------------------------------------------------------- reading
+def scan_status(out_dir: str | os.PathLike[str]) -> dict[str, Any]:
+    """Progress of a scan directory: points, chunks done/total, complete, spec and code."""
+    path = Path(out_dir)
+    manifest = _read_manifest(path)
+    if manifest is None:
+        raise FileNotFoundError(f"no scan in {path} (no {MANIFEST})")
+    n_chunks = len(manifest["chunks"])
+    done = n_chunks if manifest["complete"] else n_chunks - len(_pending(path, manifest["chunks"]))
+    return {
+        "n_points": manifest["n_points"],
+        "chunks_done": done,
+        "chunks_total": n_chunks,
+        "complete": manifest["complete"],
+        "spec": manifest["spec"],
+        "code": manifest["code"],
+    }
+
+
+def load_scan(out_dir: str | os.PathLike[str], allow_partial: bool = False) -> pd.DataFrame:
+    """The scan table as a DataFrame (rows in point order; ``df.attrs["scan"]`` = the manifest).
+
+    An unfinished scan raises ``ValueError`` unless ``allow_partial=True`` (then the finished
+    chunks are returned).
+    """
+    path = Path(out_dir)
+    manifest = _read_manifest(path)
+    if manifest is None:
+        raise FileNotFoundError(f"no scan in {path} (no {MANIFEST})")
+    if manifest["complete"]:
+        df = pd.read_parquet(path / TABLE)
+    else:
+        files = [_chunk_path(path, i) for i, _, _ in manifest["chunks"]]
+        done = [f for f in files if f.exists()]
+        if not allow_partial:
+            raise ValueError(
+                f"scan in {path} is unfinished ({len(done)}/{len(files)} chunks): rerun it to resume, "
+                "or pass allow_partial=True"
+            )
+        cols = manifest["columns"]
+        df = (
+            pd.concat([pd.read_parquet(f) for f in done], ignore_index=True)
+            if done
+            else pd.DataFrame(columns=cols)
+        )
+    df.attrs["scan"] = {k: manifest[k] for k in ("spec", "spec_sha256", "code", "n_points", "shape")}
+    return df
+
+
+# ----------------------------------------------------------------------------- command line
+def parse_axis(text: str) -> Axis:
+    """CLI axis syntax: ``v`` (fixed), ``v1,v2,...`` (values), ``lo:hi:n[:lin|log]`` (grid),
+    ``lo:hi[:lin|log]`` (range for --random)."""
+    parts = text.split(":")
+    try:
+        if len(parts) == 1:
+            vals = [float(v) for v in text.split(",")]
+            return Axis.fixed(vals[0]) if len(vals) == 1 else Axis.of(*vals)
+        scale = "lin"
+        if parts[-1] in ("lin", "log"):
+            scale = parts.pop()
+        if len(parts) == 2:
+            return Axis(float(parts[0]), float(parts[1]), 1, scale)  # type: ignore[arg-type]
+        if len(parts) == 3:
+            return Axis(float(parts[0]), float(parts[1]), int(parts[2]), scale)  # type: ignore[arg-type]
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"bad axis {text!r}: {exc}") from exc
+    raise argparse.ArgumentTypeError(
+        f"bad axis {text!r}: expected v, v1,v2,..., lo:hi:n[:log] or lo:hi[:log]"
+    )
+
+
+def _add_backend_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--scheduler",
+        help="Dask scheduler address tcp://host:port (default: local processes; "
+        "'inline' runs in this process)",
+    )
+    p.add_argument("--workers", type=int, help="local worker processes (default: all CPUs)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="python -m physics.scan", description=__doc__.split("\n\n")[0])
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    run = sub.add_parser("run", help="run (or resume) a scan into a directory")
+    run.add_argument("out_dir", help="scan directory (created; its parent must exist)")
+    for name, unit in AXIS_UNITS.items():
+        flag = "--" + name.replace("_", "-")
+        run.add_argument(flag, dest=name, type=parse_axis, help=f"{name} [{unit}]: v | v1,v2 | lo:hi:n[:log]")
+    run.add_argument("--random", type=int, metavar="N", help="N random points instead of a grid")
+    run.add_argument("--seed", type=int, help="seed for --random (required with it)")
+    run.add_argument(
+        "--observables",
+        help=f"comma-separated groups from {list(OBSERVABLE_GROUPS)} (default: all available)",
+    )
+    run.add_argument(
+        "--relic-option",
+        action="append",
+        default=[],
+        metavar="KEY=JSON",
+        help="keyword for physics.omega_h2, e.g. width='\"running\"' (repeatable)",
+    )
+    run.add_argument("--chunk-size", type=int, help="points per task")
+    run.add_argument("--max-chunks", type=int, help="stop after this many new chunks")
+    run.add_argument("--overwrite", action="store_true", help="discard an earlier run in out_dir")
+    _add_backend_args(run)
+    st = sub.add_parser("status", help="progress of a scan directory")
+    st.add_argument("out_dir")
+    sub.add_parser("columns", help="list the output columns with units")
+    pre = sub.add_parser("precompute", help="regenerate the dashboard's grids under data/precomputed/")
+    pre.add_argument("--only", action="append", help="grid name (repeatable; default: all)")
+    pre.add_argument("--out", default=None, help="target directory (default: data/precomputed)")
+    pre.add_argument("--list", action="store_true", help="list the grids and exit")
+    _add_backend_args(pre)
+    return ap
+
+
+def _relic_options(items: list[str]) -> tuple[tuple[str, Any], ...]:
+    out = {}
+    for item in items:
+        key, sep, val = item.partition("=")
+        if not sep or not key:
+            raise ValueError(f"--relic-option needs KEY=VALUE, got {item!r}")
+        try:
+            out[key] = json.loads(val)
+        except json.JSONDecodeError:
+            out[key] = val
+    return tuple(sorted(out.items()))
+
+
+def spec_from_args(ns: argparse.Namespace) -> ScanSpec:
+    """Build and validate a :class:`ScanSpec` from parsed ``run`` arguments."""
+    missing = [n for n in ("m_a", "g_aWW", "g_achi") if getattr(ns, n) is None]
+    if missing:
+        raise ValueError(f"missing axis option(s): {', '.join('--' + m.replace('_', '-') for m in missing)}")
+    obs = None if ns.observables is None else tuple(s.strip() for s in ns.observables.split(",") if s.strip())
+    return ScanSpec(
+        m_a=ns.m_a,
+        m_chi=ns.m_chi,
+        delta=ns.delta,
+        g_aWW=ns.g_aWW,
+        g_achi=ns.g_achi,
+        sampling="random" if ns.random is not None else "grid",
+        n_samples=ns.random,
+        seed=ns.seed,
+        observables=obs,
+        relic_options=_relic_options(ns.relic_option),
+    )
+
+
+def _cmd_run(ns: argparse.Namespace) -> int:
+    res = run_scan(
+        spec_from_args(ns),
+        ns.out_dir,
+        scheduler=ns.scheduler,
+        n_workers=ns.workers,
+        chunk_size=ns.chunk_size,
+        resume=not ns.overwrite,
+        progress=not ns.no_progress,
+        max_chunks=ns.max_chunks,
+    )
+    state = f"complete: {res.table}" if res.complete else "incomplete (rerun to resume)"
+    print(f"{res.computed} chunk(s) computed, {res.skipped} reused, {res.n_chunks} total; {state}")
+    return 0
+
+
+def _cmd_columns() -> int:
+    groups = tuple(OBSERVABLE_GROUPS)
+    for col in columns_for(groups):
+        print(f"{col.name:32s} {col.dtype:8s} {col.unit:6s} {col.description}")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Command-line entry point; returns the exit status (errors: message and status 2)."""
+    ns = _build_parser().parse_args(argv)
+    try:
+        if ns.cmd == "run":
+            return _cmd_run(ns)
+        if ns.cmd == "status":
+            print(json.dumps(scan_status(ns.out_dir), indent=1, ensure_ascii=False))
+            return 0
+        if ns.cmd == "columns":
+            return _cmd_columns()
+        from ._scan_precompute import cli_precompute
+
+        return cli_precompute(ns)
+    except (ValueError, FileNotFoundError, ConnectionError, RuntimeError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
