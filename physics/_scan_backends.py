@@ -137,7 +137,8 @@ class DaskBackend:
     def wait_first(self, futures: set[Any]) -> tuple[set[Any], set[Any]]:
         from distributed import wait
 
-        done, pending = wait(list(futures), return_when="FIRST_COMPLETED")
+        with self._client.as_current():  # our client, not a process-wide default
+            done, pending = wait(list(futures), return_when="FIRST_COMPLETED")
         return set(done), set(pending)
 
     def cancel(self, futures: set[Any]) -> None:

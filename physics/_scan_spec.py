@@ -66,7 +66,7 @@ class Axis:
     @classmethod
     def fixed(cls, value: float) -> Axis:
         """A single value."""
-        return cls(value, value, 1)
+        return cls(values=(value,))
 
     @classmethod
     def of(cls, *values: float) -> Axis:
