@@ -274,7 +274,7 @@ def _eta_grid(z_lo: float, z_hi: float) -> tuple[np.ndarray, np.ndarray, np.ndar
     """
     h = min(0.25, 0.7 / math.sqrt(z_hi))
     eta_max = math.acosh(1.0 + 45.0 / z_lo)
-    n = int(math.ceil(eta_max / h)) + 1
+    n = math.ceil(eta_max / h) + 1
     cm1 = np.empty(n)
     sh2 = np.empty(n)
     ch = np.empty(n)

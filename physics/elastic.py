@@ -84,19 +84,20 @@ def kinetic_decoupling_x(
     """
     tab = table or default_table()
 
-    def log_ratio(lnx: float) -> float:
-        T = m_chi / math.exp(lnx)
-        return float(np.log(rate_fn(T)[0] / hubble(T, tab)))
+    def log_ratio(lnx: ArrayLike) -> FloatArray:
+        T = m_chi / np.exp(np.asarray(lnx, dtype=float))
+        return np.log(np.asarray(rate_fn(T), dtype=float) / hubble(T, tab))
 
     grid = np.linspace(math.log(x_lo), math.log(x_hi), 161)
-    vals = np.array([log_ratio(v) for v in grid])
+    vals = log_ratio(grid)
     if vals[0] <= 0.0:
         return x_lo
     below = np.nonzero(vals <= 0.0)[0]
     if below.size == 0:
         return math.inf
     i = below[0]
-    return math.exp(brentq(log_ratio, grid[i - 1], grid[i], xtol=1e-10))
+    root = brentq(lambda v: float(log_ratio(np.array([v]))[0]), grid[i - 1], grid[i], xtol=1e-8)
+    return math.exp(root)
 
 
 __all__ = ["kinetic_decoupling_x", "momentum_transfer_rate", "t_averaged_msq", "t_integral"]
