@@ -1,22 +1,44 @@
 """ALP-portal dark-matter explorer: assembles the Dash app and exposes ``server`` for gunicorn.
 
-Run locally with ``make run`` (http://127.0.0.1:8050) or serve with ``gunicorn app:server``.
+Run locally with ``make run`` (http://127.0.0.1:8050) or serve with ``gunicorn app:server``
+(``make serve`` uses gunicorn.conf.py). Configuration by environment: ``ALP_CACHE_DIR`` (file
+caches, default ./var/cache), ``REDIS_URL`` (shared physics cache; falls back to files if
+unreachable), ``HOST``/``PORT`` for ``python app.py``.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 
-from dash import Dash
+import diskcache
+from dash import Dash, DiskcacheManager
 
+import callbacks
+from callbacks import backend
 from layouts import build_layout
+
+
+def background_manager() -> DiskcacheManager:
+    """Background-callback manager on a disk cache shared by the workers of one host."""
+    directory = backend.cache_dir() / "background"
+    directory.mkdir(parents=True, exist_ok=True)
+    return DiskcacheManager(diskcache.Cache(str(directory)))
 
 
 def create_app() -> Dash:
     """Build a fresh Dash app (tests call this to get an isolated instance)."""
-    app = Dash(__name__, title="ALP-portal DM explorer", update_title=None)
+    app = Dash(
+        __name__,
+        title="ALP-portal DM explorer",
+        update_title=None,
+        background_callback_manager=background_manager(),
+        serve_locally=True,
+    )
     app.layout = build_layout
     server = app.server
+    backend.make_cache(server)
+    callbacks.register(app)
 
     @server.route("/health")
     def health() -> tuple[str, int]:
@@ -25,6 +47,7 @@ def create_app() -> Dash:
     return app
 
 
+logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"))
 app = create_app()
 server = app.server
 

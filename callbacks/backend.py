@@ -1,0 +1,167 @@
+"""Cached physics backend of the dashboard (no Dash import; physics/ stays framework-free).
+
+Every function the callbacks call goes through :func:`memoized`: flask-caching ``memoize`` on
+the active cache (file system by default, Redis when ``REDIS_URL`` is set and reachable),
+with arguments already rounded to 4 significant figures by the public wrappers, so that slider
+positions map to stable keys. Cache names carry a fingerprint of the physics sources, so a
+physics change never serves stale numbers. Without an active cache (unit tests) the functions
+are called directly.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import logging
+import math
+import os
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any, TypeVar
+
+from flask import Flask
+from flask_caching import Cache
+
+from .state import round_sig
+
+log = logging.getLogger(__name__)
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CACHE_DIR = ROOT / "var" / "cache"
+CACHE_DIR_ENV = "ALP_CACHE_DIR"
+REDIS_URL_ENV = "REDIS_URL"
+CACHE_TIMEOUT_S = 7 * 24 * 3600
+CACHE_SCHEMA = 1
+"""Bump when the shape of a cached result changes."""
+
+F = TypeVar("F", bound=Callable[..., Any])
+_ACTIVE: dict[str, Cache | None] = {"cache": None}
+_MEMOS: dict[tuple[int, str], Callable[..., Any]] = {}
+
+
+# ----------------------------------------------------------------------------- cache set-up
+def cache_dir(env: Mapping[str, str] | None = None) -> Path:
+    """Root of the on-disk caches: ``$ALP_CACHE_DIR`` or ``./var/cache`` in the project."""
+    env = os.environ if env is None else env
+    raw = env.get(CACHE_DIR_ENV, "").strip()
+    return Path(raw).expanduser().resolve() if raw else DEFAULT_CACHE_DIR
+
+
+def redis_reachable(url: str, timeout_s: float = 0.5) -> bool:
+    """True if a Redis server answers PING at ``url`` within ``timeout_s``."""
+    try:
+        import redis
+
+        client = redis.Redis.from_url(url, socket_connect_timeout=timeout_s, socket_timeout=timeout_s)
+        return bool(client.ping())
+    except Exception:  # any connection, URL or auth problem means "not usable"
+        return False
+
+
+def cache_config(
+    env: Mapping[str, str] | None = None, reachable: Callable[[str], bool] = redis_reachable
+) -> dict[str, Any]:
+    """flask-caching config: Redis if ``REDIS_URL`` is set and answers, else the file cache."""
+    env = os.environ if env is None else env
+    common = {"CACHE_DEFAULT_TIMEOUT": CACHE_TIMEOUT_S, "CACHE_KEY_PREFIX": "alp:"}
+    url = env.get(REDIS_URL_ENV, "").strip()
+    if url:
+        if reachable(url):
+            return {**common, "CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": url}
+        log.warning("%s is set but Redis is unreachable: falling back to the file cache", REDIS_URL_ENV)
+    directory = cache_dir(env) / "physics"
+    return {
+        **common,
+        "CACHE_TYPE": "FileSystemCache",
+        "CACHE_DIR": str(directory),
+        "CACHE_THRESHOLD": 100_000,
+    }
+
+
+def make_cache(server: Flask, env: Mapping[str, str] | None = None) -> Cache:
+    """Create the physics cache for ``server`` and make it the active one."""
+    config = cache_config(env)
+    if config["CACHE_TYPE"] == "FileSystemCache":
+        Path(config["CACHE_DIR"]).mkdir(parents=True, exist_ok=True)
+    cache = Cache(server, config=config)  # app bound: usable outside a request (background jobs)
+    use_cache(cache)
+    log.info("physics cache: %s", config["CACHE_TYPE"])
+    return cache
+
+
+def use_cache(cache: Cache | None) -> None:
+    """Make ``cache`` the active physics cache (None: call the physics directly)."""
+    _ACTIVE["cache"] = cache
+
+
+def active_cache() -> Cache | None:
+    """The active physics cache, if any."""
+    return _ACTIVE["cache"]
+
+
+@functools.cache
+def physics_fingerprint() -> str:
+    """Short hash of the physics sources and data catalogue (part of every cache name)."""
+    h = hashlib.sha256(str(CACHE_SCHEMA).encode())
+    pkg = ROOT / "physics"
+    for path in sorted([*pkg.rglob("*.py"), *pkg.rglob("*.toml")]):
+        h.update(path.relative_to(pkg).as_posix().encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()[:12]
+
+
+def _memo(cache: Cache, func: Callable[..., Any], ignore: tuple[str, ...]) -> Callable[..., Any]:
+    """flask-caching memoize wrapper of ``func`` on ``cache`` (created once per cache)."""
+    key = (id(cache), func.__qualname__)
+    memo = _MEMOS.get(key)
+    if memo is None:
+        tag = physics_fingerprint()
+        memo = cache.memoize(make_name=lambda name: f"{name}@{tag}", args_to_ignore=list(ignore))(func)
+        _MEMOS[key] = memo
+    return memo
+
+
+def memoized(fn: F | None = None, *, ignore: tuple[str, ...] = ()) -> Any:
+    """Memoize ``fn`` on the active flask-caching cache (a no-op without one).
+
+    ``ignore`` names arguments left out of the key (e.g. a progress callback).
+    Usable bare (``@memoized``) or with options (``@memoized(ignore=("progress",))``).
+    """
+
+    def decorate(func: F) -> F:
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            cache = _ACTIVE["cache"]
+            if cache is None:
+                return func(*args, **kwargs)
+            return _memo(cache, func, ignore)(*args, **kwargs)
+
+        wrapper.uncached = func  # type: ignore[attr-defined]
+        wrapper.ignore = ignore  # type: ignore[attr-defined]
+        return wrapper  # type: ignore[return-value]
+
+    return decorate(fn) if fn is not None else decorate
+
+
+def peek(fn: Callable[..., Any], *args: Any) -> Any:
+    """The cached result of a :func:`memoized` ``fn(*args)`` if present, else None (never computes)."""
+    cache = _ACTIVE["cache"]
+    func = getattr(fn, "uncached", None)
+    if cache is None or func is None:
+        return None
+    memo = _memo(cache, func, getattr(fn, "ignore", ()))
+    try:
+        return cache.get(memo.make_cache_key(func, *args))  # type: ignore[attr-defined]
+    except Exception:  # a broken cache backend is a miss
+        return None
+
+
+def r4(x: float) -> float:
+    """Cache-key rounding (4 significant figures)."""
+    return round_sig(float(x))
+
+
+def finite_or_none(x: float) -> float | None:
+    """JSON-safe float: NaN/inf become None."""
+    x = float(x)
+    return x if math.isfinite(x) else None

@@ -1,0 +1,505 @@
+"""Figure builders: plain plotly dicts from the backend's plain data (fast, no validation cost).
+
+Each figure keeps its "current point" trace at a known index so that callbacks move it with a
+``dash.Patch`` instead of resending the figure.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Sequence
+from typing import Any
+
+from .theme import PALETTE, base_layout, experiment_colour, rgba, sizes
+
+Num = float | None
+FLAVOUR_X_RANGE = (0.02, 5.0)
+FLAVOUR_Y_RANGE = (1e-7, 1e-2)
+PLANCK = 0.120
+DM_POINT_INDEX = 4
+SCAN_POINT_INDEX = 2
+
+
+def _log_range(lo: float, hi: float) -> list[float]:
+    return [math.log10(lo), math.log10(hi)]
+
+
+def _segments(xs: Sequence[Num], ys: Sequence[Num]) -> list[tuple[list[float], list[float]]]:
+    """Contiguous runs of finite (x, y) pairs."""
+    out: list[tuple[list[float], list[float]]] = []
+    cx: list[float] = []
+    cy: list[float] = []
+    for x, y in zip(xs, ys, strict=True):
+        if x is None or y is None:
+            if len(cx) > 1:
+                out.append((cx, cy))
+            cx, cy = [], []
+        else:
+            cx.append(x)
+            cy.append(y)
+    if len(cx) > 1:
+        out.append((cx, cy))
+    return out
+
+
+def _excluded_above(xs: Sequence[Num], ys: Sequence[Num], top: float) -> tuple[list[Num], list[Num]]:
+    """Closed polygons 'curve → top of the plot' for each finite run (None-separated)."""
+    px: list[Num] = []
+    py: list[Num] = []
+    for sx, sy in _segments(xs, ys):
+        if px:
+            px.append(None)
+            py.append(None)
+        px += [*sx, sx[-1], sx[0], sx[0]]
+        py += [*sy, top, top, sy[0]]
+    return px, py
+
+
+def message_figure(text: str, theme: str = "light", *, x_title: str = "", y_title: str = "") -> dict:
+    """An empty figure carrying a centred message (placeholder, errors, "engine not available")."""
+    layout = base_layout(theme, x_title=x_title, y_title=y_title)
+    layout["xaxis"].update(visible=bool(x_title))
+    layout["yaxis"].update(visible=bool(y_title))
+    layout["annotations"] = [
+        {
+            "text": text,
+            "showarrow": False,
+            "xref": "paper",
+            "yref": "paper",
+            "x": 0.5,
+            "y": 0.5,
+            "font": {"size": sizes(theme)["font"] + 1},
+        }
+    ]
+    return {"data": [], "layout": layout}
+
+
+# ----------------------------------------------------------------------------- flavour plane
+def _hover(meta: dict[str, Any]) -> str:
+    status = "measured" if meta["status"] == "measured" else "projection"
+    return f"<b>{meta['label']}</b><br>{status}<br>{meta['reference']}<extra></extra>"
+
+
+def flavour_traces(bg: dict[str, Any], theme: str) -> list[dict]:
+    """Background traces of the (m_a, g_aWW) plane (everything but the current point)."""
+    s = sizes(theme)
+    top = FLAVOUR_Y_RANGE[1] * 10
+    traces: list[dict] = []
+    band = bg["band"]
+    kind = "excess" if bg["target"] == "excess" else "two-body fit"
+    name = f"Belle II B→Kνν̄ ({kind}, 1σ)"
+    traces.append(
+        {
+            "type": "scatter",
+            "x": band["m"],
+            "y": band["g_low"],
+            "mode": "lines",
+            "line": {"width": 0},
+            "legendgroup": "belle2",
+            "showlegend": False,
+            "hoverinfo": "skip",
+            "connectgaps": False,
+        }
+    )
+    traces.append(
+        {
+            "type": "scatter",
+            "x": band["m"],
+            "y": band["g_high"],
+            "mode": "lines",
+            "line": {"width": 0},
+            "fill": "tonexty",
+            "fillcolor": rgba(PALETTE["belle2"], 0.30),
+            "name": name,
+            "legendgroup": "belle2",
+            "hoverinfo": "skip",
+        }
+    )
+    traces.append(
+        {
+            "type": "scatter",
+            "x": band["m"],
+            "y": band["g_central"],
+            "mode": "lines",
+            "line": {"color": PALETTE["belle2"], "width": s["line"], "dash": "dash"},
+            "name": "Belle II central",
+            "legendgroup": "belle2",
+            "showlegend": False,
+            "hovertemplate": "Belle II preferred<br>m_a = %{x:.3g} GeV<br>"
+            "g_aWW = %{y:.3g} GeV⁻¹<extra></extra>",
+        }
+    )
+    for line in bg["lines"]:
+        colour = experiment_colour(line["key"])
+        px, py = _excluded_above(line["m"], line["g"], top)
+        traces.append(
+            {
+                "type": "scatter",
+                "x": px,
+                "y": py,
+                "mode": "lines",
+                "fill": "toself",
+                "fillcolor": rgba(colour, 0.18),
+                "line": {"color": colour, "width": s["line"]},
+                "name": line["label"],
+                "hovertemplate": _hover(line),
+            }
+        )
+    for grid in bg["grids"]:
+        colour = experiment_colour(grid["key"])
+        measured = grid["status"] == "measured"
+        traces.append(
+            {
+                "type": "contour",
+                "x": grid["x"],
+                "y": grid["y"],
+                "z": grid["z"],
+                "contours": {"type": "constraint", "operation": ">", "value": 0},
+                "fillcolor": rgba(colour, 0.18 if measured else 0.0),
+                "line": {"color": colour, "width": s["line"], "dash": "solid" if measured else "dash"},
+                "name": grid["label"],
+                "showlegend": True,
+                "showscale": False,
+                "hovertemplate": _hover(grid),
+            }
+        )
+    suffix = " — n/a while a→χχ̄ dominates" if bg["scenario"] == "missing_energy" else ""
+    for beam in bg["beams"]:
+        colour = experiment_colour(beam["key"])
+        measured = beam["status"] == "measured"
+        trace = {
+            "type": "scatter",
+            "x": beam["m"],
+            "y": beam["g"],
+            "mode": "lines",
+            "line": {"color": colour, "width": s["line"], "dash": "solid" if measured else "dash"},
+            "name": beam["label"] + suffix,
+            "hovertemplate": _hover(beam),
+        }
+        if measured:
+            trace.update(fill="toself", fillcolor=rgba(colour, 0.15))
+        if suffix:
+            trace["opacity"] = 0.45
+        traces.append(trace)
+    return traces
+
+
+def point_hover(point: dict[str, Any]) -> str:
+    """Hover text of the current point: every experiment's prediction/limit ratio."""
+    lines = [
+        f"<b>current point</b> ({point['scenario'].replace('_', ' ')})",
+        f"m_a = {point['m_a']:.4g} GeV, g_aWW = {point['g_aWW']:.4g} GeV⁻¹",
+        f"BR(B→Ka)·P_inv = {point['signal']:.3g}",
+        "ratio = prediction / limit:",
+    ]
+    for v in point["verdicts"]:
+        if v["ratio"] is None:
+            r = "n/a"
+        elif v["ratio"] == 0:
+            r = "no sensitivity"
+        else:
+            r = f"{v['ratio']:.3g}" + (" ✗" if v["excluded"] else "")
+        lines.append(f"  {v['label']}: {r}")
+    return "<br>".join(lines)
+
+
+def point_trace(point: dict[str, Any], theme: str, x: str = "m_a", y: str = "g_aWW") -> dict:
+    """The current point as a star marker with the verdicts in its hover text."""
+    excluded = bool(point.get("excluded_by"))
+    return {
+        "type": "scatter",
+        "x": [point[x]],
+        "y": [point[y]],
+        "mode": "markers",
+        "name": "current point",
+        "marker": {
+            "symbol": "star",
+            "size": sizes(theme)["marker"],
+            "color": PALETTE["cbe"] if excluded else PALETTE["point"],
+            "line": {"color": "#ffffff", "width": 1.5},
+        },
+        "hovertext": [point_hover(point)],
+        "hoverinfo": "text",
+    }
+
+
+def flavour_figure(bg: dict[str, Any], point: dict[str, Any], theme: str) -> dict:
+    """The (m_a, g_aWW) plane: Belle II band, rate limits, beam dumps, the current point (last)."""
+    layout = base_layout(theme, x_title="m_a [GeV]", y_title="g_aWW [GeV⁻¹]")
+    layout["xaxis"]["range"] = _log_range(*FLAVOUR_X_RANGE)
+    layout["yaxis"]["range"] = _log_range(*FLAVOUR_Y_RANGE)
+    layout["legend"].update(x=1.02, y=1.0, xanchor="left")
+    layout["margin"]["r"] = 10
+    return {"data": [*flavour_traces(bg, theme), point_trace(point, theme)], "layout": layout}
+
+
+def flavour_point_index(bg: dict[str, Any]) -> int:
+    """Index of the current-point trace in :func:`flavour_figure`."""
+    return 3 + len(bg["lines"]) + len(bg["grids"]) + len(bg["beams"])
+
+
+# ----------------------------------------------------------------------------- relic evolution
+def evolution_figure(results: dict[str, dict[str, Any]], theme: str) -> dict:
+    """Y(x) (top) and T_χ/T (bottom) versus x = m_χ/T for the nBE and the cBE."""
+    s = sizes(theme)
+    layout = base_layout(theme, x_title="x = m_χ / T", y_title="Y = n_χ / s")
+    layout["yaxis"].update(domain=[0.42, 1.0])
+    layout["xaxis"].update(anchor="y2")
+    layout["yaxis2"] = {
+        **layout["yaxis"],
+        "domain": [0.0, 0.32],
+        "type": "log",
+        "title": {"text": "T_χ / T"},
+        "anchor": "x",
+    }
+    layout["yaxis"]["anchor"] = "x"
+    layout["xaxis"]["title"] = {"text": "x = m_χ / T"}
+    layout["legend"].update(x=0.99, y=0.99, xanchor="right", yanchor="top")
+    data: list[dict] = []
+    styles = {"nbe": ("nBE", "dash"), "cbe": ("cBE", "solid")}
+    for method, (label, dash) in styles.items():
+        r = results.get(method) or {}
+        if not r.get("x"):
+            continue
+        colour = PALETTE[method]
+        data.append(
+            {
+                "type": "scatter",
+                "x": r["x"],
+                "y": r["Y"],
+                "mode": "lines",
+                "name": f"Y ({label})",
+                "line": {"color": colour, "width": s["line"], "dash": dash},
+            }
+        )
+        if r.get("Y_eq"):
+            data.append(
+                {
+                    "type": "scatter",
+                    "x": r["x"],
+                    "y": r["Y_eq"],
+                    "mode": "lines",
+                    "name": "Y_eq",
+                    "line": {"color": "#999999", "width": 1, "dash": "dot"},
+                    "showlegend": method == "nbe",
+                }
+            )
+        if r.get("T_ratio"):
+            data.append(
+                {
+                    "type": "scatter",
+                    "x": r["x"],
+                    "y": r["T_ratio"],
+                    "mode": "lines",
+                    "yaxis": "y2",
+                    "name": f"T_χ/T ({label})",
+                    "line": {"color": colour, "width": s["line"], "dash": dash},
+                }
+            )
+    if not data:
+        return message_figure("no evolution to show", theme)
+    return {"data": data, "layout": layout}
+
+
+# ----------------------------------------------------------------------------- DM plane
+def dm_plane_figure(
+    plane: dict[str, Any] | None, point: tuple[float, float] | None, theme: str, message: str = ""
+) -> dict:
+    """(m_a, g_aχχ) at fixed δ and g_aWW: Ωh² = 0.12 for nBE and cBE, flavour exclusion, point.
+
+    Always five traces (heatmap, excluded, nBE, cBE, point) so the point index is fixed.
+    """
+    s = sizes(theme)
+    layout = base_layout(theme, x_title="m_a [GeV]", y_title="g_aχχ [GeV⁻¹]")
+    layout["legend"].update(orientation="h", x=0.0, y=1.02, yanchor="bottom")
+    layout["margin"]["t"] = 50
+    p = plane or {}
+    x, y = p.get("m", []), p.get("g", [])
+    contour = {
+        "type": "contour",
+        "x": x,
+        "y": y,
+        "showscale": False,
+        "contours": {"start": 0, "end": 0, "size": 1, "coloring": "lines"},
+    }
+    data = [
+        {
+            "type": "heatmap",
+            "x": x,
+            "y": y,
+            "z": p.get("log_omega_cbe", []),
+            "name": "log₁₀ Ωh² (cBE)",
+            "colorscale": "RdBu_r",
+            "zmid": math.log10(PLANCK),
+            "zmin": -4,
+            "zmax": 4,
+            "opacity": 0.55,
+            "colorbar": {"title": {"text": "log₁₀ Ωh²<br>(cBE)"}, "len": 0.8},
+            "hovertemplate": "m_a = %{x:.3g} GeV<br>g_aχχ = %{y:.3g} GeV⁻¹<br>"
+            "log₁₀Ωh²(cBE) = %{z:.2f}<extra></extra>",
+        },
+        {
+            "type": "contour",
+            "x": x,
+            "y": y,
+            "z": p.get("log_flavour_ratio", []),
+            "name": "flavour-excluded",
+            "contours": {"type": "constraint", "operation": ">", "value": 0},
+            "showscale": False,
+            "fillcolor": rgba(PALETTE["excluded"], 0.45),
+            "line": {"color": PALETTE["excluded"], "width": 1},
+            "hoverinfo": "skip",
+            "showlegend": True,
+        },
+        {
+            **contour,
+            "z": p.get("log_omega_nbe_rel", []),
+            "name": "Ωh² = 0.12 (nBE)",
+            "showlegend": True,
+            "line": {"color": PALETTE["nbe"], "width": s["line"] + 1, "dash": "dash"},
+            "hoverinfo": "skip",
+        },
+        {
+            **contour,
+            "z": p.get("log_omega_cbe_rel", []),
+            "name": "Ωh² = 0.12 (cBE)",
+            "showlegend": True,
+            "line": {"color": PALETTE["cbe"], "width": s["line"] + 1},
+            "hoverinfo": "skip",
+        },
+        {
+            "type": "scatter",
+            "x": [point[0]] if point else [],
+            "y": [point[1]] if point else [],
+            "mode": "markers",
+            "name": "current point",
+            "marker": {
+                "symbol": "star",
+                "size": s["marker"],
+                "color": PALETTE["point"],
+                "line": {"color": "#ffffff", "width": 1.5},
+            },
+        },
+    ]
+    if message:
+        layout["annotations"] = [
+            {
+                "text": message,
+                "showarrow": False,
+                "xref": "paper",
+                "yref": "paper",
+                "x": 0.5,
+                "y": 0.5,
+                "font": {"size": s["font"] + 1},
+            }
+        ]
+    if plane:
+        layout["title"] = {
+            "text": f"δ = {p['delta']:.4g}, g_aWW = {p['g_aWW']:.4g} GeV⁻¹",
+            "x": 0.5,
+            "y": 0.99,
+            "font": {"size": s["font"]},
+        }
+    return {"data": data, "layout": layout}
+
+
+# ----------------------------------------------------------------------------- δ scan
+def delta_scan_figure(
+    scan: dict[str, Any] | None, delta: float | None, theme: str, message: str = ""
+) -> dict:
+    """Ωh²(cBE)/Ωh²(nBE) versus |δ| for δ > 0 and δ < 0; the current δ as a vertical marker.
+
+    Always three traces (δ>0, δ<0, point) so the point index is fixed.
+    """
+    s = sizes(theme)
+    layout = base_layout(theme, x_title="|δ| = |m_a² − 4m_χ²| / 4m_χ²", y_title="Ωh²(cBE) / Ωh²(nBE)")
+    layout["legend"].update(x=0.01, y=0.99)
+    sc = scan or {}
+    data = [
+        {
+            "type": "scatter",
+            "x": sc.get("abs_delta", []),
+            "y": sc.get("ratio_pos", []),
+            "mode": "lines+markers",
+            "name": "δ > 0 (missing energy)",
+            "line": {"color": PALETTE["cbe"], "width": s["line"]},
+            "marker": {"size": 5},
+            "hovertemplate": "δ = +%{x:.3g}<br>ratio = %{y:.3g}<extra></extra>",
+        },
+        {
+            "type": "scatter",
+            "x": sc.get("abs_delta", []),
+            "y": sc.get("ratio_neg", []),
+            "mode": "lines+markers",
+            "name": "δ < 0 (displaced)",
+            "line": {"color": PALETTE["nbe"], "width": s["line"], "dash": "dash"},
+            "marker": {"size": 5},
+            "hovertemplate": "δ = −%{x:.3g}<br>ratio = %{y:.3g}<extra></extra>",
+        },
+        delta_point_trace(sc, delta, theme),
+    ]
+    layout["shapes"] = [
+        {
+            "type": "line",
+            "xref": "paper",
+            "x0": 0,
+            "x1": 1,
+            "y0": 1,
+            "y1": 1,
+            "line": {"color": "#888888", "width": 1, "dash": "dot"},
+        }
+    ]
+    if message:
+        layout["annotations"] = [
+            {
+                "text": message,
+                "showarrow": False,
+                "xref": "paper",
+                "yref": "paper",
+                "x": 0.5,
+                "y": 0.5,
+                "font": {"size": s["font"] + 1},
+            }
+        ]
+    return {"data": data, "layout": layout}
+
+
+def delta_point_trace(scan: dict[str, Any] | None, delta: float | None, theme: str) -> dict:
+    """Marker at the current δ on the scan curve (interpolated in log|δ|)."""
+    x: list[float] = []
+    y: list[float] = []
+    if scan and delta:
+        key = "ratio_pos" if delta > 0 else "ratio_neg"
+        val = interp_log(scan.get("abs_delta", []), scan.get(key, []), abs(delta))
+        if val is not None:
+            x, y = [abs(delta)], [val]
+    return {
+        "type": "scatter",
+        "x": x,
+        "y": y,
+        "mode": "markers",
+        "name": "current δ",
+        "marker": {
+            "symbol": "star",
+            "size": sizes(theme)["marker"],
+            "color": PALETTE["point"],
+            "line": {"color": "#ffffff", "width": 1.5},
+        },
+    }
+
+
+def interp_log(xs: Sequence[Num], ys: Sequence[Num], x: float) -> float | None:
+    """Linear interpolation in (log x, log y) over the finite points; None outside."""
+    pts = [
+        (math.log10(a), math.log10(b))
+        for a, b in zip(xs, ys, strict=False)
+        if a is not None and b is not None and a > 0 and b > 0
+    ]
+    if len(pts) < 2 or x <= 0:
+        return None
+    lx = math.log10(x)
+    for (x0, y0), (x1, y1) in itertools.pairwise(pts):
+        if x0 <= lx <= x1 and x1 > x0:
+            return 10 ** (y0 + (y1 - y0) * (lx - x0) / (x1 - x0))
+    return None
