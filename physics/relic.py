@@ -348,8 +348,8 @@ def _integrate(
         flags.append("not_frozen_at_x_max")
     Y_inf = float(Y[-1] * math.exp(f0[-1]))  # remaining ∝ 1/x tail: Δ ln Y = d ln Y/d ln x
     omega = st.multiplicity * st.m * Y_inf * ENTROPY_TODAY_CM3 / RHO_CRIT_OVER_H2_GEV_CM3
-    above = np.nonzero(Y >= FREEZE_OUT_RATIO * Yeq)[0]
-    x_f = float(_crossing(x, Y / Yeq, above)) if above.size else math.nan
+    above = np.nonzero(Y >= FREEZE_OUT_RATIO * Yeq)[0]  # Y_eq may underflow to 0: fine
+    x_f = _crossing(x, w0, np.log(np.maximum(Yeq, 1e-300)), above) if above.size else math.nan
     msg = f"{method}: Ωh² = {omega:.4g}" + (f" ({', '.join(flags)})" if flags else "")
     return RelicResult(
         omega_h2=float(omega),
@@ -368,12 +368,12 @@ def _integrate(
     )
 
 
-def _crossing(x: FloatArray, ratio: FloatArray, above: NDArray[np.intp]) -> float:
-    """Interpolated x (in ln x, ln ratio) where ratio first reaches FREEZE_OUT_RATIO."""
+def _crossing(x: FloatArray, lnY: FloatArray, lnYeq: FloatArray, above: NDArray[np.intp]) -> float:
+    """Interpolated x (in ln x, ln Y/Y_eq) where Y/Y_eq first reaches FREEZE_OUT_RATIO."""
     i = int(above[0])
     if i == 0:
         return float(x[0])
-    lr0, lr1 = math.log(ratio[i - 1]), math.log(ratio[i])
+    lr0, lr1 = lnY[i - 1] - lnYeq[i - 1], lnY[i] - lnYeq[i]
     t = (math.log(FREEZE_OUT_RATIO) - lr0) / (lr1 - lr0)
     return float(math.exp(math.log(x[i - 1]) + t * (math.log(x[i]) - math.log(x[i - 1]))))
 
