@@ -155,7 +155,8 @@ class ALPAnnihilation:
         x = np.ascontiguousarray(np.asarray(x, dtype=float))
         T = self.m_chi / x
         s, wphi, a_pole, _ = self.nodes(float(T.min()), float(T.max()))
-        return thermal_average_kernel(s, wphi, self.m_chi, x, self.m_a**2, a_pole, second_moment)
+        e_scale = abs(self.m_a - 2.0 * self.m_chi)
+        return thermal_average_kernel(s, wphi, self.m_chi, x, self.m_a**2, a_pole, second_moment, e_scale)
 
     def sigma_v(self, T: ArrayLike) -> FloatArray:
         """⟨σv⟩(T) [GeV⁻²] (Gondolo–Gelmini, REFERENCE §5)."""
@@ -341,11 +342,14 @@ def thermal_average_kernel(
     s_pole: float,
     a_pole: float,
     second: bool,
+    e_scale: float = 0.0,
 ) -> tuple[np.ndarray, np.ndarray]:
     """⟨σv⟩(T_j) and ⟨σv⟩₂(T_j) for T_j = m/x_j from quadrature nodes (s_i, ω_iΦ_i).
 
     ⟨σv⟩ = [Σ_i ω_iΦ_i e^{z_i}K₁(z_i) e^{−(√s_i−2m)/T} + A_pole (same at s_pole)]
            / (8 m⁴ T (e^{x}K₂(x))²), z = √s/T (all exponentials scaled).
+    Nodes with √s − 2m < 1e-7 min(T, e_scale) are skipped: there Φ ∝ β and the neglected part is
+    < 1e-10 of the total (e_scale: smallest energy scale of σ, e.g. |m_a − 2m|; 0 = keep all).
     """
     nt = x.shape[0]
     out0 = np.zeros(nt)
@@ -354,6 +358,7 @@ def thermal_average_kernel(
     sqrt_pole = math.sqrt(s_pole)
     for j in range(nt):
         T = m / x[j]
+        e_skip = 1e-7 * min(T, e_scale)
         z_lo = two_m / T
         z_hi = max(z_lo + 80.0, sqrt_pole / T)
         cm1, sh2, ch, h = _eta_grid(z_lo, z_hi)
@@ -364,7 +369,7 @@ def thermal_average_kernel(
             t = (rs - two_m) / T
             if t > 60.0:
                 break
-            if t < 1e-11:  # contribution ∝ t^{3/2}: negligible
+            if rs - two_m < e_skip:  # threshold region ∝ e^{3/2}: < 1e-10 of the total
                 continue
             z = rs / T
             if second:

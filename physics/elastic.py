@@ -100,4 +100,20 @@ def kinetic_decoupling_x(
     return math.exp(root)
 
 
-__all__ = ["kinetic_decoupling_x", "momentum_transfer_rate", "t_averaged_msq", "t_integral"]
+def crossing_from_table(x: FloatArray, ratio: FloatArray) -> float:
+    """First x where a tabulated decreasing ratio (e.g. γ/H) falls through 1, interpolated in
+    (ln x, ln ratio); ``x[0]`` if already below 1, ``math.inf`` if never."""
+    with np.errstate(divide="ignore"):
+        lr = np.log(np.asarray(ratio, dtype=float))
+    if lr[0] <= 0.0:
+        return float(x[0])
+    below = np.nonzero(lr <= 0.0)[0]
+    if below.size == 0:
+        return math.inf
+    i = int(below[0])
+    t = lr[i - 1] / (lr[i - 1] - lr[i])
+    return float(np.exp(np.log(x[i - 1]) + t * (np.log(x[i]) - np.log(x[i - 1]))))
+
+
+__all__ = [
+    "crossing_from_table","kinetic_decoupling_x", "momentum_transfer_rate", "t_averaged_msq", "t_integral"]

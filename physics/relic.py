@@ -26,7 +26,7 @@ from numpy.typing import NDArray
 from . import _relic_ode as ode
 from .annihilation import WIDTH_MODES, ALPAnnihilation, energy_nodes, thermal_average_kernel
 from .constants import ENTROPY_TODAY_CM3, GEV2_TO_CM3_PER_S, RHO_CRIT_OVER_H2_GEV_CM3
-from .elastic import kinetic_decoupling_x, momentum_transfer_rate
+from .elastic import crossing_from_table, momentum_transfer_rate
 from .model import ALPModel, check_non_negative, check_positive
 from .thermo import ThermoTable, default_table, hubble, hubble_tilde, y_eq
 
@@ -128,21 +128,21 @@ def _tail_fit(x: FloatArray, S: FloatArray) -> tuple[float, float]:
 
 
 def _rates_from_model(
-    model: Any, width: str, x: FloatArray
+    model: Any, width: str, x: FloatArray, second: bool
 ) -> tuple[FloatArray, FloatArray, ALPAnnihilation | None, list[str]]:
     flags: list[str] = []
     m = float(model.m_chi)
     if isinstance(model, ALPModel):
         ann = ALPAnnihilation.from_model(model, width)
-        s0, s2 = ann.thermal_tables(x)
-        return s0, s2, ann, flags
+        s0, s2 = ann.thermal_tables(x, second_moment=second)
+        return s0, s2 if second else s0, ann, flags
     if hasattr(model, "sigma"):
         T = m / x
         s, w = energy_nodes(m, 1e-9 * T.min(), 70.0 * T.max())
         sig = np.asarray(model.sigma(s), dtype=float)
         wphi = w * sig * (s - 4.0 * m * m) * np.sqrt(s)
-        s0, s2 = thermal_average_kernel(s, wphi, m, x, 4.0 * m * m, 0.0, True)
-        return s0, s2, None, flags
+        s0, s2 = thermal_average_kernel(s, wphi, m, x, 4.0 * m * m, 0.0, second)
+        return s0, s2 if second else s0, None, flags
     if hasattr(model, "thermal_sigma_v"):
         T = m / x
         s0 = np.broadcast_to(np.asarray(model.thermal_sigma_v(T), dtype=float), x.shape).copy()
@@ -162,6 +162,7 @@ def _setup(
     per_decade: int,
     tab: ThermoTable,
     x_min_end: float | None,
+    second: bool = True,
 ) -> _Setup:
     m = check_positive("m_chi", getattr(model, "m_chi", None))
     dof = check_positive("dof", getattr(model, "dof", 2.0))
@@ -178,15 +179,13 @@ def _setup(
     n = max(8, math.ceil(per_decade * math.log10(x_hi / x_lo))) + 1
     u = np.linspace(math.log(x_lo), math.log(x_hi), n)
     x = np.exp(u)
-    s0, s2, ann, flags = _rates_from_model(model, width, x)
+    s0, s2, ann, flags = _rates_from_model(model, width, x, second)
     if not (np.all(np.isfinite(s0)) and np.all(s0 > 0) and np.all(np.isfinite(s2)) and np.all(s2 > 0)):
         raise ValueError("⟨σv⟩ must be finite and > 0 at all temperatures")
     ext = np.array([*_tail_fit(x, s0), *_tail_fit(x, s2)])
     if ann is not None:
         gam = momentum_transfer_rate(m / x, m, ann.m_a, ann.y_chi, ann.g_agg, dof)
-        x_kd = kinetic_decoupling_x(
-            lambda T: momentum_transfer_rate(T, m, ann.m_a, ann.y_chi, ann.g_agg, dof), m, tab
-        )
+        x_kd = crossing_from_table(x, gam / hubble(m / x, tab))
     else:
         gam = np.zeros_like(x)
         x_kd = math.nan
@@ -253,9 +252,9 @@ def omega_h2(
     gamma_multiplier: float = 1.0,
     tight_coupling: bool = False,
     *,
-    rtol: float = 1e-6,
+    rtol: float = 1e-5,
     x_start: float = 1.0,
-    per_decade: int = 16,
+    per_decade: int = 12,
     freeze_tol: float = 1e-5,
     x_min_end: float | None = None,
     x_max: float = 1e9,
@@ -296,7 +295,7 @@ def omega_h2(
             model, width=width, gamma_multiplier=gscale, tight_coupling=tight_coupling,
             thermo=tab, **(fbe_options or {}),
         )
-    st = _setup(model, width, x_start, per_decade, tab, x_min_end)
+    st = _setup(model, width, x_start, per_decade, tab, x_min_end, second=method != "nbe")
     flags = list(st.flags)
     rate_max = _equilibrium_check(st, x_start, tab)
     if rate_max < 1.0:
