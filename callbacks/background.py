@@ -55,7 +55,10 @@ def dm_plane_job(
     except (KeyError, TypeError, ValueError) as err:
         return dm_plane_figure(None, None, theme, f"not computed: {err}"), ""
     fig = dm_plane_figure(plane, (state.m_a, state.g_achi), theme)
-    return fig, f"{len(plane['m'])}×{len(plane['g'])} grid, nBE and cBE at every point (cached)"
+    return fig, (
+        f"δ = {plane['delta']:.4g}, g_aWW = {plane['g_aWW']:.4g} GeV⁻¹ · {len(plane['m'])}×{len(plane['g'])} "
+        "grid, nBE and cBE at every point (cached)"
+    )
 
 
 def delta_scan_job(
@@ -92,6 +95,8 @@ def fbe_job(state_data: dict | None, set_progress: SetProgress | None = None) ->
         set_progress(("0", "1"))
     try:
         r = relic_point(state.m_a, state.delta, state.g_aWW, state.g_achi, "fbe", state.width)
+    except ImportError as err:
+        return html.Div(f"fBE solver not available: {err}", className="warn")
     except (ValueError, NotImplementedError) as err:
         return html.Div(f"fBE not computed: {err}", className="warn")
     except Exception as err:  # numerical failure: report, never a 500

@@ -31,6 +31,7 @@ from layouts.figures import (
 from .flavour_data import flavour_background, flavour_point
 from .relic_data import cached_delta_scan, engine_available, engine_missing_message, relic_pair, viability
 from .state import (
+    NEG_DELTA_MAX,
     AppState,
     check_field,
     check_m_chi,
@@ -88,9 +89,10 @@ def resolve(trigger: Any, values: dict[str, Any], previous: AppState | None) -> 
             except ValueError as err:
                 return Resolution(prev, notices=[str(err)], reset_controls=True, rejected=True)
     if name == ids.DELTA_SIGN:
-        sign = values.get(ids.DELTA_SIGN)
+        sign = -1.0 if str(values.get(ids.DELTA_SIGN)) in ("-1", "-") else 1.0
         return Resolution(
-            replace(prev, delta=delta_from_controls(sign, to_slider(abs(prev.delta)))), reset_controls=True
+            replace(prev, delta=sign * min(abs(prev.delta), NEG_DELTA_MAX if sign < 0 else 1.0)),
+            reset_controls=True,
         )
     if name == ids.slider(ids.DELTA):
         delta = delta_from_controls(values.get(ids.DELTA_SIGN, 1), values.get(ids.slider(ids.DELTA), 0.0))

@@ -25,22 +25,30 @@ VIABLE_REL_TOL = 0.10
 EVOLUTION_POINTS = 160
 DM_M_RANGE = (0.05, 5.0)
 DM_G_RANGE = (1e-6, 1.0)
-DM_N_M = 18
-DM_N_G = 18
+DM_N_M = 28
+DM_N_G = 28
 SCAN_ABS_DELTA = (1e-4, 0.99)
-SCAN_N = 17
+SCAN_N = 25
 METHODS = ("nbe", "cbe")
 
 Progress = Callable[[int, int], None]
 
 
+def _engine() -> Callable[..., Any] | None:
+    """``omega_h2`` from the physics package (or from physics.relic before it is re-exported)."""
+    try:
+        from physics import omega_h2  # type: ignore[attr-defined]
+    except ImportError:
+        try:
+            from physics.relic import omega_h2
+        except ImportError:
+            return None
+    return omega_h2
+
+
 def engine_available() -> bool:
     """True if the relic engine (``physics.omega_h2``) can be imported."""
-    try:
-        from physics import omega_h2  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    return _engine() is not None
 
 
 def engine_missing_message() -> str:
@@ -67,49 +75,44 @@ def _downsample(x: np.ndarray, n: int = EVOLUTION_POINTS) -> np.ndarray:
     return idx
 
 
-def _first_attr(obj: Any, names: tuple[str, ...]) -> Any:
-    for n in names:
-        if hasattr(obj, n):
-            return getattr(obj, n)
-        if isinstance(obj, dict) and n in obj:
-            return obj[n]
-    return None
-
-
 def _floats(a: Any, idx: np.ndarray) -> list[float | None] | None:
     if a is None:
         return None
     arr = np.asarray(a, dtype=float)
-    if arr.ndim != 1 or arr.size < idx.max(initial=0) + 1:
+    if arr.ndim != 1 or arr.size <= int(idx.max(initial=0)):
         return None
     return [finite_or_none(float(f"{v:.5g}")) for v in arr[idx]]
 
 
+def _omega_value(result: Any) -> float | None:
+    v = float(result.omega_h2)
+    return v if math.isfinite(v) and v > 0 else None
+
+
 def summarise(result: Any, *, evolution: bool = True) -> dict[str, Any]:
-    """Plain-data summary of a :class:`physics.RelicResult` (attribute names tolerated loosely)."""
-    omega = _first_attr(result, ("omega_h2", "omega"))
+    """Plain-data summary of a :class:`physics.relic.RelicResult` (evolution down-sampled)."""
     out: dict[str, Any] = {
-        "omega_h2": finite_or_none(omega) if omega is not None else None,
-        "x_fo": finite_or_none(_first_attr(result, ("x_freeze_out", "x_fo")) or math.nan),
-        "T_kd": finite_or_none(_first_attr(result, ("T_kd", "t_kd")) or math.nan),
-        "flags": [str(f) for f in (_first_attr(result, ("flags",)) or ())],
-        "message": str(_first_attr(result, ("message",)) or ""),
+        "omega_h2": _omega_value(result),
+        "x_fo": finite_or_none(result.x_freeze_out),
+        "T_kd": finite_or_none(result.T_kd),
+        "flags": [str(f) for f in result.flags],
+        "message": str(result.message) if result.flags else "",
     }
-    if evolution:
-        x = _first_attr(result, ("x", "x_grid"))
-        if x is not None and np.ndim(x) == 1 and np.size(x) > 1:
-            idx = _downsample(np.asarray(x, dtype=float))
-            out["x"] = _floats(x, idx)
-            out["Y"] = _floats(_first_attr(result, ("Y", "y_abundance")), idx)
-            out["Y_eq"] = _floats(_first_attr(result, ("Y_eq", "y_eq")), idx)
-            out["T_ratio"] = _floats(_first_attr(result, ("T_chi_over_T", "T_ratio", "tchi_over_t")), idx)
+    x = np.asarray(result.x, dtype=float)
+    if evolution and x.ndim == 1 and x.size > 1:
+        idx = _downsample(x)
+        out["x"] = _floats(x, idx)
+        out["Y"] = _floats(result.Y, idx)
+        out["Y_eq"] = _floats(result.Y_eq, idx)
+        out["T_ratio"] = _floats(result.T_chi_over_T, idx)
     return out
 
 
 def _omega(model: ALPModel, method: str, width: str, **kwargs: Any) -> Any:
-    from physics import omega_h2
-
-    return omega_h2(model, method=method, width=width, **kwargs)
+    engine = _engine()
+    if engine is None:
+        raise ImportError(engine_missing_message())
+    return engine(model, method=method, width=width, **kwargs)
 
 
 # ----------------------------------------------------------------------------- one point
@@ -174,8 +177,8 @@ def _plane_rows(
             except ValueError:
                 continue
             for k in METHODS:
-                val = _first_attr(_omega(model, k, width), ("omega_h2", "omega"))
-                out[k][i, j] = val if val is not None and math.isfinite(val) and val > 0 else np.nan
+                val = _omega_value(_omega(model, k, width))
+                out[k][i, j] = np.nan if val is None else val
         if progress is not None:
             progress(i + 1, g.size)
     return out
@@ -242,8 +245,7 @@ def _delta_scan(
             try:
                 model = ALPModel.from_detuning(m_a, sign * float(d), g_aWW, g_achi)
                 for k in METHODS:
-                    v = _first_attr(_omega(model, k, width), ("omega_h2", "omega"))
-                    vals[k] = finite_or_none(v) if v is not None else None
+                    vals[k] = _omega_value(_omega(model, k, width))
             except ValueError:
                 vals = {k: None for k in METHODS}
             for k in METHODS:

@@ -2,7 +2,7 @@
 
 Pure functions only (no Dash import), so they are tested directly. The state is a small frozen
 dataclass; the URL query string carries every field, e.g.
-``?ma=2&delta=0.02&gww=8.4e-05&gchi=0.001&target=excess&width=energy_dependent&theme=light``.
+``?ma=2&delta=0.024&gww=8.4e-05&gchi=0.001&target=excess&width=energy_dependent&theme=light``.
 Query strings are length-limited, only whitelisted keys are read, numbers go through ``float``
 (never ``eval``) and are range-checked; anything wrong is reported and replaced by the default.
 """
@@ -64,7 +64,7 @@ class AppState:
     """Every control of the dashboard (masses in GeV, couplings in GeV⁻¹)."""
 
     m_a: float = 2.0
-    delta: float = 0.02
+    delta: float = 0.024
     g_aWW: float = 8.4e-5
     g_achi: float = 1e-3
     target: str = "excess"
@@ -106,7 +106,7 @@ def presets() -> tuple[Preset, ...]:
             "viable",
             "Viable centre (m_a ≈ 2 GeV)",
             "Centre of the abstract's viable missing-energy region: m_a = 2 GeV, "
-            "g_aWW = 8.4e-5 GeV⁻¹, g_aχχ = 1e-3 GeV⁻¹, small positive δ.",
+            "g_aWW = 8.4e-5 GeV⁻¹, g_aχχ = 1e-3 GeV⁻¹, δ = 0.024 (cBE gives Ωh² ≈ 0.12).",
             AppState(),
         ),
         Preset(

@@ -179,8 +179,8 @@ def flavour_traces(bg: dict[str, Any], theme: str) -> list[dict]:
         }
         if measured:
             trace.update(fill="toself", fillcolor=rgba(colour, 0.15))
-        if suffix:
-            trace["opacity"] = 0.45
+        if suffix:  # not applicable to an invisibly decaying ALP: listed, hidden until clicked
+            trace["visible"] = "legendonly"
         traces.append(trace)
     return traces
 
@@ -299,6 +299,9 @@ def evolution_figure(results: dict[str, dict[str, Any]], theme: str) -> dict:
             )
     if not data:
         return message_figure("no evolution to show", theme)
+    ys = [v for r in results.values() if r for v in (r.get("Y") or []) if v is not None and v > 0]
+    if ys:
+        layout["yaxis"]["range"] = [math.log10(min(ys)) - 0.5, math.log10(max(ys)) + 0.5]
     return {"data": data, "layout": layout}
 
 
@@ -394,13 +397,6 @@ def dm_plane_figure(
                 "font": {"size": s["font"] + 1},
             }
         ]
-    if plane:
-        layout["title"] = {
-            "text": f"δ = {p['delta']:.4g}, g_aWW = {p['g_aWW']:.4g} GeV⁻¹",
-            "x": 0.5,
-            "y": 0.99,
-            "font": {"size": s["font"]},
-        }
     return {"data": data, "layout": layout}
 
 

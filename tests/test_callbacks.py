@@ -1,0 +1,261 @@
+"""Callback functions called directly (no browser): state resolution, outputs, Patch, messages."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import plotly.graph_objects as go
+import pytest
+from dash import Patch, no_update
+from dash.exceptions import PreventUpdate
+
+from callbacks import backend, background, export, point, relic_data
+from callbacks.point import OUTPUT_KEYS, control_values, update
+from callbacks.state import AppState, to_query
+from layouts import figures, ids
+
+
+@pytest.fixture(autouse=True)
+def no_cache() -> Iterator[None]:
+    """Call the physics directly (no file cache) so every test computes what it checks."""
+    saved = backend.active_cache()
+    backend.use_cache(None)
+    yield
+    backend.use_cache(saved)
+
+
+def values_for(state: AppState, **overrides: Any) -> dict[str, Any]:
+    """Control values as the browser would send them for ``state``."""
+    vals = {**control_values(state), "search": to_query(state), "presets": [0, 0]}
+    vals.update(overrides)
+    return vals
+
+
+def first_load(search: str = "") -> dict[str, Any]:
+    return update(None, {"search": search}, None)
+
+
+def test_first_load_with_a_shared_link_restores_every_control() -> None:
+    link = "?ma=0.5&delta=-0.2&gww=3e-05&gchi=0.01&target=two_body_fit&width=constant&theme=talk"
+    out = first_load(link)
+    assert set(out) == set(OUTPUT_KEYS)
+    assert out["state"] == AppState(0.5, -0.2, 3e-5, 0.01, "two_body_fit", "constant", "talk").to_dict()
+    assert out[f"ctl:{ids.text(ids.M_A)}"] == "0.5"
+    assert out[f"ctl:{ids.DELTA_SIGN}"] == -1
+    assert out[f"ctl:{ids.TARGET}"] == "two_body_fit"
+    assert out["page_class"] == "theme-talk"
+    assert out["notice"] == ""
+    assert out["search"] == link
+    go.Figure(out["flavour_fig"])  # a full, schema-valid figure on first load
+
+
+def test_bad_link_shows_a_notice_and_uses_defaults() -> None:
+    out = first_load("?ma=nan&gww=1e9&junk=1")
+    assert out["state"]["m_a"] == AppState().m_a and out["state"]["g_aWW"] == AppState().g_aWW
+    assert "Shared link" in out["notice"] and "m_a" in out["notice"] and "junk" in out["notice"]
+
+
+def test_link_outside_the_model_domain_falls_back_to_defaults() -> None:
+    # y_χ = g_aχχ m_χ > 4π for g_aχχ = 1 and m_χ ≈ 25 GeV: physics rejects it
+    out = first_load("?ma=5&delta=-0.99&gchi=1")
+    assert out["state"] == AppState().to_dict()
+
+
+def test_slider_move_patches_the_point_and_keeps_the_background() -> None:
+    start = first_load()
+    prev = start["state"]
+    out = update(
+        ids.slider(ids.M_A),
+        values_for(AppState(), **{ids.slider(ids.M_A): 0.0}),
+        prev,
+        start["dm_key"],
+        start["scan_key"],
+    )
+    assert out["state"]["m_a"] == 1.0
+    assert out["search"].startswith("?ma=1&")
+    assert isinstance(out["flavour_fig"], Patch)
+    assert out[f"ctl:{ids.text(ids.M_A)}"] == "1"  # the typed box follows the slider
+    assert out["dm_key"] is no_update  # m_a does not change the DM plane …
+    assert out["scan_key"] != start["scan_key"]  # … but it changes the δ scan
+    assert out["relic"] is not no_update and out["fbe_out"] == ""
+
+
+def test_delta_change_resends_the_flavour_figure_and_restarts_the_dm_plane() -> None:
+    start = first_load()
+    vals = values_for(AppState(), **{ids.text(ids.DELTA): "-0.3"})
+    out = update(ids.text(ids.DELTA), vals, start["state"], start["dm_key"], start["scan_key"])
+    assert out["state"]["delta"] == -0.3
+    assert out[f"ctl:{ids.DELTA_SIGN}"] == -1
+    fig = go.Figure(out["flavour_fig"])
+    assert fig.data[-1].name == "current point"
+    assert out["dm_key"]["delta"] == -0.3
+
+
+@pytest.mark.parametrize(
+    ("control", "typed", "fragment"),
+    [
+        (ids.G_AWW, "nan", "finite"),
+        (ids.G_AWW, "-1e-4", "between"),
+        (ids.M_A, "abc", "not a number"),
+        (ids.M_A, "", "enter a number"),
+        (ids.G_ACHI, "1e5", "between"),
+        (ids.DELTA, "-1.5", "−0.99"),
+    ],
+)
+def test_bad_typed_value_gives_inline_message_and_keeps_the_result(
+    control: str, typed: str, fragment: str
+) -> None:
+    start = first_load()
+    vals = values_for(AppState(), **{ids.text(control): typed})
+    out = update(ids.text(control), vals, start["state"], start["dm_key"], start["scan_key"])
+    assert fragment in out[f"msg:{control}"]
+    for key in ("state", "search", "flavour_fig", "relic", "evolution_fig", "dm_key", "scan_key"):
+        assert out[key] is no_update, key
+
+
+def test_non_perturbative_point_is_refused_with_a_message() -> None:
+    start = first_load("?ma=5&delta=-0.99")
+    vals = values_for(AppState.from_dict(start["state"]), **{ids.text(ids.G_ACHI): "0.9"})
+    out = update(ids.text(ids.G_ACHI), vals, start["state"], start["dm_key"], start["scan_key"])
+    assert "4π" in out[f"msg:{ids.G_ACHI}"] and "previous result kept" in out[f"msg:{ids.G_ACHI}"]
+    assert out["state"] is no_update
+    assert (
+        out[f"ctl:{ids.text(ids.G_ACHI)}"]
+        == control_values(AppState.from_dict(start["state"]))[ids.text(ids.G_ACHI)]
+    )
+
+
+def test_typed_m_chi_sets_delta_and_clears_messages() -> None:
+    start = first_load()
+    out = update(ids.text(ids.M_CHI), values_for(AppState(), **{ids.text(ids.M_CHI): "0.9"}), start["state"])
+    assert out["state"]["delta"] == pytest.approx(4 / (4 * 0.81) - 1, rel=1e-3)
+    assert all(out[f"msg:{c}"] == "" for c in point.CONTROL_FIELDS)
+
+
+def test_preset_sets_physics_but_keeps_display_choices() -> None:
+    start = first_load("?theme=talk&target=two_body_fit")
+    out = update({"type": ids.PRESET, "name": "displaced"}, values_for(AppState()), start["state"])
+    assert out["state"]["m_a"] == 0.1 and out["state"]["delta"] == -0.3
+    assert out["state"]["theme"] == "talk" and out["state"]["target"] == "two_body_fit"
+    assert "excluded by" in str(out["scenario"])  # K⁺→π⁺X excludes this point
+
+
+def test_sign_toggle_flips_delta() -> None:
+    start = first_load()
+    out = update(ids.DELTA_SIGN, values_for(AppState(), **{ids.DELTA_SIGN: -1}), start["state"])
+    assert out["state"]["delta"] == -AppState().delta
+
+
+def test_theme_switch_resends_figures() -> None:
+    start = first_load()
+    out = update(ids.THEME, values_for(AppState(), **{ids.THEME: "talk"}), start["state"], start["dm_key"])
+    assert out["page_class"] == "theme-talk"
+    assert isinstance(out["flavour_fig"], dict)
+    assert out["flavour_fig"]["layout"]["font"]["size"] > 15
+    assert out["dm_key"]["theme"] == "talk"
+
+
+def test_relic_numbers_and_viability_colours() -> None:
+    out = first_load()
+    html_text = str(out["relic"])
+    assert "omega-nbe" in html_text and "omega-cbe" in html_text and "omega-ratio" in html_text
+    pair = relic_data.relic_pair(2.0, 0.024, 8.4e-5, 1e-3, "energy_dependent")
+    assert relic_data.viability(pair["cbe"]["omega_h2"]) == "viable"  # the preset's point
+    assert pair["ratio"] == pytest.approx(pair["cbe"]["omega_h2"] / pair["nbe"]["omega_h2"])
+    go.Figure(out["evolution_fig"])
+
+
+def test_viability_classes() -> None:
+    assert relic_data.viability(0.12) == "viable"
+    assert relic_data.viability(0.05) == "under"
+    assert relic_data.viability(1.0) == "over"
+    assert relic_data.viability(None) == "unknown"
+
+
+def test_relic_engine_missing_is_shown_not_faked(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(relic_data, "_engine", lambda: None)
+    monkeypatch.setattr(point, "engine_available", lambda: False)
+    out = first_load()
+    assert "relic engine not available" in str(out["relic"])
+    fig, _ = background.dm_plane_job({"delta": 0.02, "g_aWW": 8e-5, "width": "constant"}, None)
+    assert "not available" in str(fig["layout"]["annotations"])
+
+
+def test_dm_plane_job_reports_progress_and_builds_the_figure(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(relic_data, "DM_N_M", 4)
+    monkeypatch.setattr(relic_data, "DM_N_G", 3)
+    seen: list[tuple[str, str]] = []
+    key = {"delta": 0.024, "g_aWW": 8.4e-5, "width": "energy_dependent", "theme": "light"}
+    fig, status = background.dm_plane_job(key, AppState().to_dict(), seen.append)
+    assert seen[-1] == ("3", "3") and len(seen) == 3
+    assert len(fig["data"]) == figures.DM_POINT_INDEX + 1
+    assert fig["data"][figures.DM_POINT_INDEX]["x"] == [AppState().m_a]
+    assert len(fig["data"][3]["z"]) == 3 and len(fig["data"][3]["z"][0]) == 4
+    go.Figure(fig)
+    assert "grid" in status
+    with pytest.raises(PreventUpdate):
+        background.dm_plane_job(None, None)
+
+
+def test_delta_scan_job_has_both_signs_and_the_point(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(relic_data, "SCAN_N", 5)
+    key = {"m_a": 2.0, "g_aWW": 8.4e-5, "g_achi": 1e-3, "width": "energy_dependent", "theme": "light"}
+    seen: list[tuple[str, str]] = []
+    fig, status = background.delta_scan_job(key, AppState().to_dict(), seen.append)
+    assert seen[-1] == ("10", "10")
+    pos = fig["data"][0]["y"]
+    assert len(pos) == 5 and all(r is not None and r > 0 for r in pos)
+    assert fig["data"][figures.SCAN_POINT_INDEX]["x"] == [AppState().delta]
+    assert status.startswith("max ratio")
+    go.Figure(fig)
+
+
+def test_fbe_job_without_solver_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    def missing(*args: Any, **kwargs: Any) -> Any:
+        raise ImportError("No module named 'physics.fbe'")
+
+    monkeypatch.setattr(relic_data, "_relic_point", missing)
+    out = background.fbe_job(AppState().to_dict())
+    assert "not available" in str(out)
+
+
+def test_fbe_job_reports_a_failure_instead_of_raising(monkeypatch: pytest.MonkeyPatch) -> None:
+    def boom(*args: Any, **kwargs: Any) -> Any:
+        raise FloatingPointError("overflow")
+
+    monkeypatch.setattr(relic_data, "_relic_point", boom)
+    assert "fBE failed" in str(background.fbe_job(AppState().to_dict()))
+
+
+def test_csv_export_contains_numbers_and_curves() -> None:
+    payload = export.export_csv(1, AppState().to_dict())
+    text = payload["content"]
+    assert payload["filename"] == "alp_dm_explorer.csv"
+    lines = text.splitlines()
+    assert lines[0] == "section,series,x_name,x,y_name,y"
+    sections = {line.split(",")[0] for line in lines[1:]}
+    assert {"parameter", "derived", "verdict", "relic", "belle2_band", "limit_curve", "evolution"} <= sections
+    assert any(line.startswith("relic,cbe:omega_h2,") for line in lines)
+    with pytest.raises(PreventUpdate):
+        export.export_csv(0, None)
+
+
+def test_flavour_figure_is_valid_in_both_scenarios() -> None:
+    for link in ("", "?ma=0.1&delta=-0.3&gww=1e-4"):
+        out = first_load(link)
+        fig = go.Figure(out["flavour_fig"])
+        names = [t.name for t in fig.data]
+        assert any(n and n.startswith("Belle II") for n in names)
+        assert fig.data[-1].name == "current point"
+        bg_delta = AppState.from_dict(out["state"]).delta
+        assert (
+            figures.flavour_point_index(point.flavour_background(bg_delta, out["state"]["g_achi"], "excess"))
+            == len(fig.data) - 1
+        )
+
+
+def test_point_hover_lists_every_experiment() -> None:
+    out = first_load("?ma=0.1&delta=-0.3&gww=1e-4")
+    hover = go.Figure(out["flavour_fig"]).data[-1].hovertext[0]
+    assert "NA62 2025" in hover and "✗" in hover and "BaBar" in hover
