@@ -34,6 +34,7 @@ scale of Φ·K₁, error ≲ 1e-7) or in θ with s = m_a² + m_aΓ tan θ (broad
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -148,15 +149,11 @@ class ALPAnnihilation:
         Returns (s_i, ω_i Φ(s_i), A_pole, kind) so that ∫ds Φ K = Σ ω_i Φ_i K(s_i) + A_pole K(m_a²),
         kind ∈ {"no_pole", "narrow", "resolved", "broad"}.
         """
-        return _alp_nodes(self, t_min, t_max)
+        return resonance_nodes(self.sigma, self.m_chi, self.m_a, self.gamma0, t_min, t_max)
 
     def thermal_tables(self, x: ArrayLike, second_moment: bool = True) -> tuple[FloatArray, FloatArray]:
         """⟨σv⟩ and ⟨σv⟩₂ [GeV⁻²] at temperatures T = m_χ/x (x ascending, > 0)."""
-        x = np.ascontiguousarray(np.asarray(x, dtype=float))
-        T = self.m_chi / x
-        s, wphi, a_pole, _ = self.nodes(float(T.min()), float(T.max()))
-        e_scale = abs(self.m_a - 2.0 * self.m_chi)
-        return thermal_average_kernel(s, wphi, self.m_chi, x, self.m_a**2, a_pole, second_moment, e_scale)
+        return thermal_tables_from_sigma(self.sigma, self.m_chi, x, self.m_a, self.gamma0, second_moment)
 
     def sigma_v(self, T: ArrayLike) -> FloatArray:
         """⟨σv⟩(T) [GeV⁻²] (Gondolo–Gelmini, REFERENCE §5)."""
@@ -210,19 +207,33 @@ def energy_nodes(m: float, e_lo: float, e_hi: float) -> tuple[FloatArray, FloatA
     return sqrt_s * sqrt_s, w * 2.0 * sqrt_s
 
 
-def _alp_nodes(
-    ann: ALPAnnihilation, t_min: float, t_max: float
+def resonance_nodes(
+    sigma: Callable[[FloatArray], FloatArray],
+    m: float,
+    m_res: float,
+    width0: float,
+    t_min: float,
+    t_max: float,
 ) -> tuple[FloatArray, FloatArray, float, str]:
-    m, M = ann.m_chi, ann.m_a
-    M2 = M * M
+    """Quadrature of ∫ds Φ(s)(…), Φ = σ(s)(s − 4m²)√s, valid for T ∈ [t_min, t_max] [GeV].
+
+    ``sigma(s)`` [GeV⁻²] may contain an s-channel pole at m_res [GeV] with on-shell width
+    ``width0`` [GeV] (0 or m_res ≤ 2m: no pole in the physical region). Returns
+    (s_i, ω_iΦ(s_i), A_pole, kind) with ∫ds Φ K = Σ ω_iΦ_i K(s_i) + A_pole K(m_res²);
+    kind ∈ {"no_pole", "narrow", "resolved", "broad"} (module docstring).
+    """
+    M, M2 = m_res, m_res * m_res
     e_min = _E_MIN_OVER_T * t_min
     e_max = (_BOLTZMANN_CUT + 10.0) * t_max + 2.0 * max(M - 2.0 * m, 0.0)
-    gam0 = ann.gamma0
-    mg = M * gam0
+
+    def phi(s: FloatArray) -> FloatArray:
+        return np.asarray(sigma(s), dtype=float) * (s - 4.0 * m * m) * np.sqrt(s)
+
+    mg = M * width0
     if M <= 2.0 * m or mg == 0.0 or M2 - 4.0 * m * m <= 4.0 * mg:
         kind = "no_pole" if M <= 2.0 * m or mg == 0.0 else "broad"
         s, w = energy_nodes(m, e_min, e_max)
-        return s, w * ann.sigma(s) * (s - 4.0 * m * m) * np.sqrt(s), 0.0, kind
+        return s, w * phi(s), 0.0, kind
     e_pole = M - 2.0 * m
     e_a = 0.5 * e_pole  # lower edge of the near-pole region (midpoint threshold–pole)
     s_a = (2.0 * m + e_a) ** 2
@@ -236,9 +247,8 @@ def _alp_nodes(
     a_pole = 0.0
     if w_window >= 30.0 * mg:  # narrow: analytic Lorentzian core, exact arctan
         kind, d_lo = "narrow", w_window
-        beta_m = math.sqrt(1.0 - 4.0 * m * m / M2)
-        numer = (ann.y_chi * ann.g_agg) ** 2 * M**7 * beta_m / (128.0 * math.pi)
-        a_pole = numer * 2.0 / mg * math.atan(w_window / mg)
+        residue = float(phi(np.array([M2]))[0]) * mg * mg  # Φ(M²) D(M²)
+        a_pole = residue * 2.0 / mg * math.atan(w_window / mg)
     else:  # resolved: θ-substitution core |s − M²| < MΓ, then geometric panels
         kind, d_lo = "resolved", mg
         th, wt = _gl_panels(np.linspace(-0.25 * math.pi, 0.25 * math.pi, 3))
@@ -258,8 +268,24 @@ def _alp_nodes(
     w = np.concatenate(parts_w)
     order = np.argsort(s)
     s, w = s[order], w[order]
-    phi = ann.sigma(s) * (s - 4.0 * m * m) * np.sqrt(s)
-    return s, w * phi, a_pole, kind
+    return s, w * phi(s), a_pole, kind
+
+
+def thermal_tables_from_sigma(
+    sigma: Callable[[FloatArray], FloatArray],
+    m: float,
+    x: ArrayLike,
+    m_res: float = 0.0,
+    width0: float = 0.0,
+    second_moment: bool = True,
+) -> tuple[FloatArray, FloatArray]:
+    """⟨σv⟩, ⟨σv⟩₂ [GeV⁻²] at T = m/x for any σ(s) [GeV⁻²], optionally with an s-channel pole
+    (mass m_res, on-shell width width0, GeV) that the quadrature then treats exactly."""
+    x = np.ascontiguousarray(np.asarray(x, dtype=float))
+    T = m / x
+    s, wphi, a_pole, _ = resonance_nodes(sigma, m, m_res, width0, float(T.min()), float(T.max()))
+    e_scale = abs(m_res - 2.0 * m) if m_res > 0.0 else 0.0
+    return thermal_average_kernel(s, wphi, m, x, max(m_res, 2.0 * m) ** 2, a_pole, second_moment, e_scale)
 
 
 # --------------------------------------------------------------------------------------
@@ -403,6 +429,8 @@ __all__ = [
     "ALPAnnihilation",
     "alp_width_at",
     "energy_nodes",
+    "resonance_nodes",
     "sigma_v_narrow_width",
     "thermal_average_kernel",
+    "thermal_tables_from_sigma",
 ]

@@ -6,7 +6,9 @@ Public entry point::
              tight_coupling=False, **options) -> RelicResult
 
 ``model`` is an :class:`~physics.model.ALPModel` or any object with ``m_chi`` [GeV], ``dof``,
-``self_conjugate`` and either ``sigma(s)`` [GeV⁻²] or ``thermal_sigma_v(T)`` [GeV⁻²]
+``self_conjugate`` and either ``sigma(s)`` [GeV⁻², vectorised over s; an optional attribute
+``resonance = (mass, width)`` in GeV makes the quadrature treat an s-channel pole exactly] or
+``thermal_sigma_v(T)`` [GeV⁻²]
 (optionally ``thermal_sigma_v_2(T)``; without it the cBE assumes ⟨σv⟩₂ = ⟨σv⟩, exact for
 velocity-independent σv, and says so in ``flags``).
 
@@ -24,7 +26,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from . import _relic_ode as ode
-from .annihilation import WIDTH_MODES, ALPAnnihilation, energy_nodes, thermal_average_kernel
+from .annihilation import WIDTH_MODES, ALPAnnihilation, thermal_tables_from_sigma
 from .constants import ENTROPY_TODAY_CM3, GEV2_TO_CM3_PER_S, RHO_CRIT_OVER_H2_GEV_CM3
 from .elastic import crossing_from_table, momentum_transfer_rate
 from .model import ALPModel, check_non_negative, check_positive
@@ -137,11 +139,8 @@ def _rates_from_model(
         s0, s2 = ann.thermal_tables(x, second_moment=second)
         return s0, s2 if second else s0, ann, flags
     if hasattr(model, "sigma"):
-        T = m / x
-        s, w = energy_nodes(m, 1e-9 * T.min(), 70.0 * T.max())
-        sig = np.asarray(model.sigma(s), dtype=float)
-        wphi = w * sig * (s - 4.0 * m * m) * np.sqrt(s)
-        s0, s2 = thermal_average_kernel(s, wphi, m, x, 4.0 * m * m, 0.0, second)
+        m_res, width0 = getattr(model, "resonance", (0.0, 0.0))
+        s0, s2 = thermal_tables_from_sigma(model.sigma, m, x, m_res, width0, second)
         return s0, s2 if second else s0, None, flags
     if hasattr(model, "thermal_sigma_v"):
         T = m / x
