@@ -293,16 +293,13 @@ def _relic_point(omega_h2: Callable[..., Any], model: ALPModel, opts: Mapping[st
 
 
 def _flags_text(res: Any) -> str:
-    """The engine's warning flags/messages as one string ("" when clean)."""
-    for name in ("flags", "warnings", "message"):
-        val = getattr(res, name, None)
-        if val:
-            return val if isinstance(val, str) else ",".join(str(v) for v in val)
-    return ""
+    """The engine's machine-readable flags, comma-separated ("" when clean)."""
+    flags = getattr(res, "flags", ())
+    return flags if isinstance(flags, str) else ",".join(str(f) for f in flags)
 
 
 def _relic(b: Batch) -> GroupResult:
-    from physics import omega_h2  # the relic engine (issue 3); imported only if available
+    from physics.relic import omega_h2  # the relic engine (issue 3), imported only when used
 
     rows = [_relic_point(omega_h2, m, b.relic_options) for m in b.models]
     out: dict[str, np.ndarray] = {}
@@ -332,7 +329,7 @@ _RELIC = ObservableGroup(
     _RELIC_COLUMNS,
     _relic,
     "relic density with the nBE and cBE treatments (physics.omega_h2)",
-    requires="physics:omega_h2",
+    requires="physics.relic:omega_h2",
 )
 
 
@@ -447,13 +444,23 @@ def _frame(data: Mapping[str, np.ndarray], columns: tuple[Column, ...]) -> pd.Da
     return pd.DataFrame(out)
 
 
-@cache
-def code_version() -> dict[str, str]:
+def code_version(cached: bool = True) -> dict[str, str]:
     """The package version and a SHA-256 of the physics package's source and data files.
 
     Workers report theirs with every chunk so that a scan never mixes results of different
-    code (a cluster with stale workers, or a resume after the physics changed).
+    code (a cluster with stale workers, or a resume after the physics changed). ``cached``:
+    the value computed when this process first asked (≈ the code it imported), else the
+    files on disk now.
     """
+    return _code_version_at_first_use() if cached else _hash_sources()
+
+
+@cache
+def _code_version_at_first_use() -> dict[str, str]:
+    return _hash_sources()
+
+
+def _hash_sources() -> dict[str, str]:
     root = Path(__file__).resolve().parent
     h = hashlib.sha256()
     for path in sorted(root.rglob("*")):
@@ -486,5 +493,6 @@ class ChunkResult:
 def evaluate_chunk(spec_dict: dict[str, Any], index: int, start: int, stop: int) -> ChunkResult:
     """Task function for every backend: rebuild the spec, evaluate the point range, time it."""
     t0 = time.perf_counter()
+    code = code_version()  # fixed at this process's first task, i.e. when it imported physics
     frame = evaluate_points(ScanSpec.from_dict(spec_dict), start, stop)
-    return ChunkResult(index, frame, code_version(), time.perf_counter() - t0)
+    return ChunkResult(index, frame, code, time.perf_counter() - t0)

@@ -48,6 +48,7 @@ from ._scan_observables import (
     evaluate_chunk,
     resolve_groups,
 )
+from ._scan_precompute import PrecomputedGrid, load_precomputed, precomputed_grids
 from ._scan_spec import AXIS_UNITS, Axis, ScanSpec
 
 MANIFEST = "manifest.json"
@@ -60,13 +61,16 @@ PARQUET_META_KEY = b"physics.scan"
 __all__ = [
     "Axis",
     "Column",
+    "PrecomputedGrid",
     "ScanResult",
     "ScanSpec",
     "available_groups",
     "columns_for",
     "default_chunk_size",
+    "load_precomputed",
     "load_scan",
     "main",
+    "precomputed_grids",
     "run_scan",
     "scan_status",
 ]
@@ -142,7 +146,7 @@ def _new_manifest(spec: ScanSpec, chunk_size: int) -> dict[str, Any]:
         "format": MANIFEST_FORMAT,
         "spec": spec.to_dict(),
         "spec_sha256": spec.digest(),
-        "code": code_version(),
+        "code": None,  # the workers' code version, recorded with the first chunk
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "n_points": spec.n_points,
         "shape": list(spec.shape),
@@ -171,10 +175,11 @@ def _compatible(old: dict[str, Any], spec: ScanSpec, chunk_size: int | None) -> 
             f"this one {spec.digest()[:12]}…): use another output directory, or resume=False "
             "(--overwrite) to replace it"
         )
-    if old.get("code") != code_version():
+    now = code_version(cached=False)
+    if old.get("code") is not None and old["code"] != now:
         raise ValueError(
             "the physics code changed since this scan started "
-            f"({old.get('code')} → {code_version()}): finished chunks would mix two code versions; "
+            f"({old['code']} → {now}): finished chunks would mix two code versions; "
             "use another output directory or resume=False (--overwrite)"
         )
     if chunk_size is not None and chunk_size != old["chunk_size"]:
@@ -258,12 +263,27 @@ def _pending(path: Path, plan: list[list[int]]) -> list[tuple[int, int, int]]:
     return [(i, s, e) for i, s, e in plan if not _chunk_path(path, i).exists()]
 
 
+def _accept_code(path: Path, manifest: dict[str, Any], res: ChunkResult) -> None:
+    """Record the workers' code version with the first chunk; refuse a chunk from other code.
+
+    ``manifest`` (the driver's working copy) is updated in place and rewritten on first use.
+    """
+    if manifest["code"] is None:
+        manifest["code"] = res.code
+        _write_json(path / MANIFEST, manifest)
+    elif res.code != manifest["code"]:
+        raise RuntimeError(
+            f"a worker runs different physics code ({res.code}) from this scan's ({manifest['code']}); "
+            "run the same code on every worker, and do not edit physics/ during a scan"
+        )
+
+
 def _drive(
     backend: Backend,
     spec_dict: dict[str, Any],
     todo: list[tuple[int, int, int]],
     path: Path,
-    code: dict[str, str],
+    manifest: dict[str, Any],
     bar: Any,
 ) -> int:
     """Submit chunks (bounded in flight), write each as it finishes; return chunks written."""
@@ -282,11 +302,7 @@ def _drive(
             done, inflight = backend.wait_first(inflight)
             for fut in done:
                 res: ChunkResult = fut.result()
-                if res.code != code:
-                    raise RuntimeError(
-                        f"a worker runs different physics code ({res.code}) from this scan's ({code}); "
-                        "install the same version on every worker"
-                    )
+                _accept_code(path, manifest, res)
                 _write_chunk(path, res)
                 written += 1
                 bar.update(len(res.frame))
@@ -441,7 +457,7 @@ def _run_chunks(
         open_backend(run.scheduler, run.n_workers, run.timeout_s) as backend,
     ):
         try:
-            return _drive(backend, spec.to_dict(), todo, path, manifest["code"], bar)
+            return _drive(backend, spec.to_dict(), todo, path, manifest, bar)
         except KeyboardInterrupt:
             left = len(_pending(path, manifest["chunks"]))
             print(f"\ninterrupted: {left} chunk(s) left; rerun the same command to resume", file=sys.stderr)
@@ -636,8 +652,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from ._scan_precompute import cli_precompute
 
         return cli_precompute(ns)
-    except (ValueError, FileNotFoundError, ConnectionError, RuntimeError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    except (ValueError, KeyError, FileNotFoundError, ConnectionError, RuntimeError) as exc:
+        print(f"error: {exc.args[0] if isinstance(exc, KeyError) else exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

@@ -1,0 +1,175 @@
+"""Scan throughput: points per second on 1 and 2 local workers (median over repeats).
+
+    .venv/bin/python benchmarks/bench_scan.py                # print a Markdown table
+    .venv/bin/python benchmarks/bench_scan.py --write        # also update docs/performance.md "## Scans"
+
+Two workloads: the flavour side (derived, flavour, Belle II, every limit; vectorised per chunk)
+and, when ``physics.omega_h2`` is available, the relic density (nBE + cBE per point). Each is
+run end to end through :func:`physics.scan.run_scan` into a fresh directory (worker start-up,
+Parquet writing and the final combine included), with local processes (1 and 2 workers), in
+this process, and on a 2-worker ``dask.distributed.LocalCluster`` (cluster start-up excluded).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from physics._scan_observables import available_groups
+from physics.scan import Axis, ScanSpec, run_scan
+
+DOC = Path(__file__).resolve().parents[1] / "docs" / "performance.md"
+HEADING = "## Scans"
+
+
+def flavour_spec() -> ScanSpec:
+    """200 000 points: 100 m_a × 5 δ × 40 g_aWW × 10 g_aχχ, flavour-side groups."""
+    return ScanSpec(
+        m_a=Axis.log(0.01, 4.7, 100),
+        delta=Axis.lin(-0.5, 0.5, 5),
+        g_aWW=Axis.log(1e-6, 1e-3, 40),
+        g_achi=Axis.log(1e-4, 1.0, 10),
+        observables=("derived", "flavour", "belle2", "limits"),
+    )
+
+
+def relic_spec() -> ScanSpec:
+    """240 points near the resonance, every group including the relic density."""
+    return ScanSpec(
+        m_a=Axis.log(0.5, 4.5, 6),
+        delta=Axis.of(0.001, 0.01, 0.05, 0.1, 0.3),
+        g_aWW=Axis.fixed(8.4e-5),
+        g_achi=Axis.log(1e-4, 1e-2, 8),
+        observables=None,
+    )
+
+
+def _time_scan(spec: ScanSpec, chunk_size: int, **backend: object) -> float:
+    with tempfile.TemporaryDirectory() as tmp:
+        t0 = time.perf_counter()
+        run_scan(spec, Path(tmp) / "s", chunk_size=chunk_size, progress=False, **backend)  # type: ignore[arg-type]
+        return time.perf_counter() - t0
+
+
+def median_rate(run: Callable[[], float], n_points: int, repeats: int) -> tuple[float, float]:
+    """(median points/s, relative spread (max−min)/median of the rates)."""
+    rates = [n_points / run() for _ in range(repeats)]
+    med = statistics.median(rates)
+    return med, (max(rates) - min(rates)) / med
+
+
+def _one_point(spec: ScanSpec) -> ScanSpec:
+    """A 1-point scan with the same observables: measures the fixed start-up cost."""
+    axes = {name: Axis.fixed(float(a.nodes()[0])) for name, a in spec.axes().items()}
+    return ScanSpec(**axes, observables=spec.observables)  # type: ignore[arg-type]
+
+
+def _row(
+    name: str, label: str, spec: ScanSpec, chunk: int, repeats: int, **backend: object
+) -> tuple[str, ...]:
+    """(workload, backend, points, chunk, median points/s, spread, 1-point scan time [s])."""
+    rate, spread = median_rate(lambda: _time_scan(spec, chunk, **backend), spec.n_points, repeats)
+    startup = statistics.median(_time_scan(_one_point(spec), 1, **backend) for _ in range(repeats))
+    row = (
+        name,
+        label,
+        str(spec.n_points),
+        str(chunk),
+        f"{rate:,.0f}",
+        f"{100 * spread:.0f} %",
+        f"{startup:.2f}",
+    )
+    print(" | ".join(row), flush=True)
+    return row
+
+
+def bench_workload(name: str, spec: ScanSpec, chunk: int, repeats: int) -> list[tuple[str, ...]]:
+    """One row per backend: inline, 1 and 2 local processes, a 2-worker Dask LocalCluster."""
+    from distributed import LocalCluster
+
+    rows = [
+        _row(name, "inline (this process)", spec, chunk, repeats, scheduler="inline"),
+        _row(name, "local processes, 1 worker", spec, chunk, repeats, n_workers=1),
+        _row(name, "local processes, 2 workers", spec, chunk, repeats, n_workers=2),
+    ]
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        address = cluster.scheduler_address
+        rows.append(_row(name, "Dask LocalCluster, 2 workers", spec, chunk, repeats, scheduler=address))
+    return rows
+
+
+def machine() -> str:
+    """CPU model, logical CPUs, Python and numpy versions."""
+    model = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return (
+        f"{model}, {os.cpu_count()} logical CPUs, Python {platform.python_version()}, numpy {np.__version__}"
+    )
+
+
+def markdown(rows: list[tuple[str, ...]], repeats: int, relic: bool) -> str:
+    head = (
+        "| workload | backend | points | chunk | points/s (median) | spread | 1-point scan [s] |\n"
+        "|---|---|---|---|---|---|---|\n"
+    )
+    body = "\n".join("| " + " | ".join(r) + " |" for r in rows)
+    note = (
+        "" if relic else "\nThe relic-density workload is skipped: `physics.omega_h2` is not available yet.\n"
+    )
+    return (
+        f"{HEADING}\n\n"
+        f"`benchmarks/bench_scan.py` ({time.strftime('%Y-%m-%d')}; median of {repeats} runs, end to end "
+        "through `run_scan`: worker start-up, Parquet chunks and the final combine included; Dask "
+        f"cluster start-up excluded). Machine: {machine()}.\n\n{head}{body}\n{note}"
+    )
+
+
+def write_section(text: str, doc: Path = DOC) -> None:
+    """Replace the "## Scans" section of docs/performance.md (or append it); nothing else."""
+    old = doc.read_text() if doc.exists() else "# Performance\n"
+    lines = old.splitlines(keepends=True)
+    start = next((i for i, line in enumerate(lines) if line.strip() == HEADING), None)
+    if start is None:
+        new = old.rstrip("\n") + "\n\n" + text
+    else:
+        end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
+        tail = "".join(lines[end:])
+        new = "".join(lines[:start]) + text + ("\n" + tail if tail else "")
+    doc.write_text(new)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--write", action="store_true", help=f"update the '{HEADING}' section of {DOC}")
+    args = ap.parse_args()
+    print(machine())
+    rows = bench_workload("flavour side", flavour_spec(), 5000, args.repeats)
+    relic = "relic" in available_groups()
+    if relic:
+        rows += bench_workload("with relic density", relic_spec(), 20, args.repeats)
+    text = markdown(rows, args.repeats, relic)
+    print("\n" + text)
+    if args.write:
+        write_section(text)
+
+
+if __name__ == "__main__":
+    main()
