@@ -1,6 +1,16 @@
-"""The Dash app imports, builds, and its Flask server answers."""
+"""The Dash app assembles, serves its layout and health check, and caches the physics."""
 
 from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from callbacks import backend
+from callbacks.flavour_data import _flavour_point, flavour_point
 
 
 def test_app_exposes_server_and_health() -> None:
@@ -17,3 +27,124 @@ def test_create_app_gives_fresh_instances() -> None:
     import app as app_module
 
     assert app_module.create_app() is not app_module.create_app()
+
+
+def test_layout_and_callbacks_are_served() -> None:
+    import app as app_module
+
+    client = app_module.server.test_client()
+    layout = client.get("/_dash-layout")
+    assert layout.status_code == 200
+    text = layout.data.decode()
+    for cid in (
+        "flavour-fig",
+        "relic-numbers",
+        "evolution-fig",
+        "dm-fig",
+        "scan-fig",
+        "sources",
+        "ma-slider",
+    ):
+        assert f'"{cid}"' in text, cid
+    deps = json.loads(client.get("/_dash-dependencies").data)
+    assert len(deps) >= 5
+    background = [d for d in deps if d.get("background")]
+    assert len(background) == 3  # DM plane, δ scan, fBE
+
+
+def test_assets_are_local_and_no_cdn_is_used() -> None:
+    import app as app_module
+
+    page = app_module.server.test_client().get("/").data.decode()
+    assert "style.css" in page and "app.js" in page
+    assert "cdn" not in page.lower() and "unpkg" not in page.lower()
+
+
+def test_debug_is_off() -> None:
+    import app as app_module
+
+    assert not app_module.server.debug
+
+
+def test_file_cache_is_the_default(tmp_path: Path) -> None:
+    cfg = backend.cache_config({"ALP_CACHE_DIR": str(tmp_path)})
+    assert cfg["CACHE_TYPE"] == "FileSystemCache"
+    assert cfg["CACHE_DIR"] == str(tmp_path / "physics")
+    assert backend.cache_config({})["CACHE_DIR"].endswith("var/cache/physics")
+
+
+def test_redis_is_used_when_reachable() -> None:
+    cfg = backend.cache_config({"REDIS_URL": "redis://cache:6379/0"}, reachable=lambda url: True)
+    assert cfg["CACHE_TYPE"] == "RedisCache" and cfg["CACHE_REDIS_URL"] == "redis://cache:6379/0"
+
+
+def test_unreachable_redis_falls_back_to_files_with_a_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    env = {"REDIS_URL": "redis://127.0.0.1:1/0", "ALP_CACHE_DIR": str(tmp_path)}
+    with caplog.at_level(logging.WARNING, logger="callbacks.backend"):
+        cfg = backend.cache_config(env)  # real connection attempt to a closed port
+    assert cfg["CACHE_TYPE"] == "FileSystemCache"
+    assert "unreachable" in caplog.text
+    assert not backend.redis_reachable("not a url")
+
+
+@pytest.fixture
+def file_cache(tmp_path: Path) -> Iterator[Path]:
+    """A fresh file cache made active for the test, restored afterwards."""
+    from flask import Flask
+
+    saved = backend.active_cache()
+    backend.make_cache(Flask("t"), {"ALP_CACHE_DIR": str(tmp_path)})
+    yield tmp_path / "physics"
+    backend.use_cache(saved)
+
+
+def test_memoized_functions_hit_the_file_cache(file_cache: Path) -> None:
+    calls: list[float] = []
+
+    @backend.memoized
+    def square(x: float) -> float:
+        calls.append(x)
+        return x * x
+
+    assert square(3.0) == square(3.0) == 9.0
+    assert calls == [3.0]
+    assert any(file_cache.iterdir())
+    assert square(4.0) == 16.0 and calls == [3.0, 4.0]
+    assert backend.peek(square, 3.0) == 9.0 and backend.peek(square, 5.0) is None
+    assert calls == [3.0, 4.0]  # peek never computes
+
+
+def test_progress_callbacks_are_not_part_of_the_key(file_cache: Path) -> None:
+    calls: list[float] = []
+
+    @backend.memoized(ignore=("progress",))
+    def job(x: float, progress: object = None) -> float:
+        calls.append(x)
+        return 2 * x
+
+    assert job(1.0, lambda *a: None) == job(1.0, print) == 2.0
+    assert calls == [1.0]
+
+
+def test_physics_arguments_are_rounded_for_the_key(file_cache: Path) -> None:
+    a = flavour_point(2.0, 0.024, 8.4e-5, 1e-3, "excess")
+    assert backend.peek(_flavour_point, 2.0, 0.024, 8.4e-5, 1e-3, "excess") == a
+    assert flavour_point(2.00001, 0.024, 8.4e-5, 1e-3, "excess") == a
+    assert backend.r4(2.00001) == 2.0
+
+
+def test_without_a_cache_functions_are_called_directly() -> None:
+    saved = backend.active_cache()
+    backend.use_cache(None)
+    try:
+        assert backend.peek(_flavour_point, 2.0, 0.024, 8.4e-5, 1e-3, "excess") is None
+        assert flavour_point(2.0, 0.024, 8.4e-5, 1e-3, "excess")["scenario"] == "missing_energy"
+    finally:
+        backend.use_cache(saved)
+
+
+def test_fingerprint_is_stable_and_short() -> None:
+    assert backend.physics_fingerprint() == backend.physics_fingerprint()
+    assert len(backend.physics_fingerprint()) == 12
