@@ -53,3 +53,6 @@ __all__ = [
 ]
 
 # --- relic-density engine (issue 3) exports are appended below this line ---
+from .relic import ConstantSigmaV, RelicResult, omega_h2
+
+__all__ += ["ConstantSigmaV", "RelicResult", "omega_h2"]
