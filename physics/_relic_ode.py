@@ -232,8 +232,28 @@ def rhs(u, v0, d1, dev, mode, m, dof, g_scale, tight, brk, clnh, clng, tu0, th, 
 
 @njit(cache=True)
 def solve(
-    mode, m, dof, g_scale, tight, brk, clnh, clng, tu0, th, lnS0, lnS2, lnP, lnG, ext,
-    u_start, u_min_end, u_max, w0_start, rtol, freeze_tol, out
+    mode,
+    m,
+    dof,
+    g_scale,
+    tight,
+    brk,
+    clnh,
+    clng,
+    tu0,
+    th,
+    lnS0,
+    lnS2,
+    lnP,
+    lnG,
+    ext,
+    u_start,
+    u_min_end,
+    u_max,
+    w0_start,
+    rtol,
+    freeze_tol,
+    out,
 ):
     """Integrate from u_start until u ≥ u_min_end and |dw₀/du| < freeze_tol (or u_max).
 

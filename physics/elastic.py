@@ -46,9 +46,7 @@ def t_integral(r: ArrayLike) -> FloatArray:
     for n in range(14):
         series += (-1.0) ** n * (n + 1) * rs ** (n + 5) / (n + 5)
     w = 1.0 + np.where(small, 1.0, r)
-    closed = (w**3 / 3.0 - 2.0 * w**2 + 6.0 * w - 4.0 * np.log(w) - 1.0 / w) - (
-        1.0 / 3.0 - 2.0 + 6.0 - 1.0
-    )
+    closed = (w**3 / 3.0 - 2.0 * w**2 + 6.0 * w - 4.0 * np.log(w) - 1.0 / w) - (1.0 / 3.0 - 2.0 + 6.0 - 1.0)
     return np.where(small, series, closed)
 
 
@@ -116,4 +114,9 @@ def crossing_from_table(x: FloatArray, ratio: FloatArray) -> float:
 
 
 __all__ = [
-    "crossing_from_table","kinetic_decoupling_x", "momentum_transfer_rate", "t_averaged_msq", "t_integral"]
+    "crossing_from_table",
+    "kinetic_decoupling_x",
+    "momentum_transfer_rate",
+    "t_averaged_msq",
+    "t_integral",
+]

@@ -291,8 +291,12 @@ def omega_h2(
         from .fbe import omega_h2_fbe
 
         return omega_h2_fbe(
-            model, width=width, gamma_multiplier=gscale, tight_coupling=tight_coupling,
-            thermo=tab, **(fbe_options or {}),
+            model,
+            width=width,
+            gamma_multiplier=gscale,
+            tight_coupling=tight_coupling,
+            thermo=tab,
+            **(fbe_options or {}),
         )
     st = _setup(model, width, x_start, per_decade, tab, x_min_end, second=method != "nbe")
     flags = list(st.flags)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -31,9 +32,13 @@ def test_sigma_formula_and_threshold() -> None:
     beta = math.sqrt(1 - 4 / s)
     gam = 0.01**2 * s**1.5 / (64 * math.pi) + 0.3**2 * math.sqrt(s) * beta / (8 * math.pi)
     D = (s - 2.2**2) ** 2 + 2.2**2 * gam**2
-    assert float(a.sigma(s)) == pytest.approx((0.3 * 0.01) ** 2 * s * s / (128 * math.pi * beta * D), rel=1e-13)
+    assert float(a.sigma(s)) == pytest.approx(
+        (0.3 * 0.01) ** 2 * s * s / (128 * math.pi * beta * D), rel=1e-13
+    )
     assert float(a.sigma(3.9)) == 0.0
-    assert a.gamma0 == pytest.approx(0.01**2 * 2.2**3 / (64 * math.pi) + 0.09 * 2.2 * math.sqrt(1 - 4 / 4.84) / (8 * math.pi))
+    assert a.gamma0 == pytest.approx(
+        0.01**2 * 2.2**3 / (64 * math.pi) + 0.09 * 2.2 * math.sqrt(1 - 4 / 4.84) / (8 * math.pi)
+    )
 
 
 def test_narrow_width_limit_at_x10() -> None:
@@ -56,7 +61,18 @@ def test_reference_breit_wigner_numbers() -> None:
     x = np.array([10.0, 20.0, 40.0])
     sv = thermal_tables_from_sigma(sigma, m, x, M, G)[0]
     T = m / x
-    nwa = 2 * math.pi**2 / 4 * M * M * G / 4 * kve(1, M / T) * np.exp(-(M - 2 * m) / T) / (m**4 * T * kve(2, x) ** 2)
+    nwa = (
+        2
+        * math.pi**2
+        / 4
+        * M
+        * M
+        * G
+        / 4
+        * kve(1, M / T)
+        * np.exp(-(M - 2 * m) / T)
+        / (m**4 * T * kve(2, x) ** 2)
+    )
     np.testing.assert_allclose(sv / nwa, [0.997, 1.008, 1.077], atol=6e-4)
 
 
@@ -86,7 +102,8 @@ def _brute_force(a: ALPAnnihilation, T: float, second: bool) -> float:
     if a.m_a > 2 * m:
         cuts = sorted([*cuts, M2 - 30 * mg, M2, M2 + 30 * mg])
     total = sum(
-        quad(outer, lo, hi, epsabs=0, epsrel=1e-11, limit=400)[0] for lo, hi in zip(cuts[:-1], cuts[1:], strict=True)
+        quad(outer, lo, hi, epsabs=0, epsrel=1e-11, limit=400)[0]
+        for lo, hi in itertools.pairwise(cuts)
     )
     n_eq_sq = (m * m * T * kve(2, m / T) / (2 * math.pi**2)) ** 2  # per dof, times e^{-2x}
     # d³p₁d³p₂ σv_Møl = π² s β σ ds dE₊ dE₋; g²/(2π)⁶ cancels against g² in n_eq²

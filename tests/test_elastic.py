@@ -40,7 +40,9 @@ def test_rate_definition_brute_force() -> None:
     m, T = 1.0, 0.3
 
     def integrand(k: float) -> float:
-        msq = quad(lambda t: (-t) * (Y * G) ** 2 * abs(t) ** 3 / (t - M * M) ** 2, -4 * k * k, 0, epsrel=1e-12)[0]
+        msq = quad(
+            lambda t: (-t) * (Y * G) ** 2 * abs(t) ** 3 / (t - M * M) ** 2, -4 * k * k, 0, epsrel=1e-12
+        )[0]
         u = k / T
         return k**4 * math.exp(u) / math.expm1(u) ** 2 * msq / (8 * k**4)
 
@@ -52,7 +54,9 @@ def test_low_temperature_power_law() -> None:
     """γ → 25.6 · 10! ζ(10) y²g² T¹⁰/(48π³ g m³ m_a⁴): γ ∝ T¹⁰ at T ≪ m_a."""
     m = 1.0
     T = np.array([1e-4, 1e-3])
-    expected = 25.6 * math.factorial(10) * zeta(10) * (Y * G) ** 2 * T**10 / (48 * math.pi**3 * 2 * m**3 * M**4)
+    expected = (
+        25.6 * math.factorial(10) * zeta(10) * (Y * G) ** 2 * T**10 / (48 * math.pi**3 * 2 * m**3 * M**4)
+    )
     np.testing.assert_allclose(momentum_transfer_rate(T, m, M, Y, G), expected, rtol=1e-3)
 
 

@@ -57,7 +57,9 @@ def test_huge_rates_stay_in_equilibrium() -> None:
 
 
 # --------------------------------------------------------------------------- cBE vs nBE
-@pytest.mark.parametrize(("delta", "g_achi"), [(-3e-3, 8e-3), (-1e-4, 8e-3), (1e-4, 1e-3), (1e-2, 1e-3), (0.3, 1e-3)])
+@pytest.mark.parametrize(
+    ("delta", "g_achi"), [(-3e-3, 8e-3), (-1e-4, 8e-3), (1e-4, 1e-3), (1e-2, 1e-3), (0.3, 1e-3)]
+)
 def test_tight_coupling_reproduces_nbe(delta: float, g_achi: float) -> None:
     model = _alp(delta, g_achi)
     n = omega_h2(model, method="nbe")
