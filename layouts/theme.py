@@ -89,6 +89,7 @@ def graph_config(filename: str) -> dict[str, Any]:
     return {
         "displaylogo": False,
         "toImageButtonOptions": {"format": "png", "filename": filename, "scale": 2},
-        "modeBarButtonsToRemove": ["lasso2d", "select2d"],
+        "modeBarButtonsToRemove": ["lasso2d", "select2d", "sendChartToCloud"],
+        "showSendToCloud": False,  # never upload a figure to Plotly's cloud (and we run offline)
         "responsive": True,
     }

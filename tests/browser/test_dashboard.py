@@ -1,0 +1,86 @@
+"""The dashboard in a real browser: slider → numbers and point, shared links, bad input."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import Page, expect
+
+RELIC_TIMEOUT_MS = 20_000
+
+
+POINT_X = (
+    "() => { const gd = document.querySelector('#flavour-fig .js-plotly-plot');"
+    " return gd && gd.data ? gd.data[gd.data.length - 1].x[0] : null; }"
+)
+
+
+def point_x(page: Page) -> float:
+    """m_a of the current-point marker in the flavour plane (last trace of the plotly figure)."""
+    page.wait_for_function(f"({POINT_X})() !== null", timeout=10_000)
+    return float(page.evaluate(POINT_X))
+
+
+def test_slider_updates_numbers_point_and_url(page: Page) -> None:
+    page.goto("/")
+    cbe = page.locator("#omega-cbe")
+    expect(cbe).to_have_text(re.compile(r"^0\.1"), timeout=RELIC_TIMEOUT_MS)
+    before_value = cbe.inner_text()
+    assert point_x(page) == 2.0
+    thumb = page.locator("#ma-slider [role=slider]")
+    thumb.focus()
+    for _ in range(5):
+        page.keyboard.press("ArrowLeft")
+    expect(page.locator("#ma-input")).to_have_value("1.778", timeout=10_000)
+    expect(page).to_have_url(re.compile(r"ma=1\.778"))
+    expect(cbe).not_to_have_text(before_value, timeout=10_000)
+    page.wait_for_function(f"({POINT_X})() === 1.778", timeout=10_000)
+
+
+def test_shared_link_restores_every_control(page: Page) -> None:
+    page.goto("/?ma=0.5&delta=-0.2&gww=3e-05&gchi=0.01&target=two_body_fit&width=constant&theme=talk")
+    expect(page.locator("#ma-input")).to_have_value("0.5", timeout=10_000)
+    expect(page.locator("#delta-input")).to_have_value("-0.2")
+    expect(page.locator("#gww-input")).to_have_value("3e-05")
+    expect(page.locator("#gchi-input")).to_have_value("0.01")
+    expect(page.locator("#target input[value=two_body_fit]")).to_be_checked()
+    expect(page.locator("#width input[value=constant]")).to_be_checked()
+    expect(page.locator("#page")).to_have_class("theme-talk")
+    expect(page.locator("#scenario-text")).to_contain_text("Displaced-diphoton")
+    expect(page.locator("#notice")).to_be_empty()
+
+
+def test_bad_link_shows_a_notice_and_defaults(page: Page) -> None:
+    page.goto("/?ma=banana&gww=1e9")
+    notice = page.locator("#notice")
+    expect(notice).to_contain_text("m_a", timeout=10_000)
+    expect(notice).to_contain_text("g_aWW")
+    expect(page.locator("#ma-input")).to_have_value("2")
+
+
+def test_typed_bad_value_shows_inline_message_and_keeps_result(page: Page) -> None:
+    page.goto("/")
+    cbe = page.locator("#omega-cbe")
+    expect(cbe).to_have_text(re.compile(r"^0\.1"), timeout=RELIC_TIMEOUT_MS)
+    shown = cbe.inner_text()
+    box = page.locator("#gww-input")
+    box.fill("nan")
+    box.press("Enter")
+    msg = page.locator("#gww-msg")
+    expect(msg).to_contain_text("finite", timeout=10_000)
+    expect(msg).to_be_visible()
+    expect(cbe).to_have_text(shown)
+    box.fill("9e-5")
+    box.press("Enter")
+    expect(msg).to_be_empty(timeout=10_000)
+    expect(page).to_have_url(re.compile(r"gww=9e-05"))
+
+
+def test_background_panels_finish_and_graphs_export_svg(page: Page) -> None:
+    page.goto("/")
+    expect(page.locator("#scan-status")).to_contain_text("max ratio", timeout=30_000)
+    expect(page.locator("#dm-status")).to_contain_text("grid", timeout=40_000)
+    page.locator("#evolution-fig").hover()
+    expect(page.locator('#evolution-fig [data-title="Download plot as SVG"]')).to_have_count(1)
+    expect(page.locator('#evolution-fig [data-title="Download plot as a PNG"]')).to_have_count(1)
+    expect(page.locator('#evolution-fig [data-title="Share chart..."]')).to_have_count(0)
