@@ -17,7 +17,6 @@ import importlib
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Literal
@@ -449,15 +448,10 @@ def code_version(cached: bool = True) -> dict[str, str]:
 
     Workers report theirs with every chunk so that a scan never mixes results of different
     code (a cluster with stale workers, or a resume after the physics changed). ``cached``:
-    the value computed when this process first asked (≈ the code it imported), else the
-    files on disk now.
+    the files as they were when this process imported the scan module (≈ the code it runs),
+    else the files on disk now.
     """
-    return _code_version_at_first_use() if cached else _hash_sources()
-
-
-@cache
-def _code_version_at_first_use() -> dict[str, str]:
-    return _hash_sources()
+    return dict(_IMPORTED_CODE) if cached else _hash_sources()
 
 
 def _hash_sources() -> dict[str, str]:
@@ -480,6 +474,10 @@ def _project_version(repo: Path) -> str:
         return "unknown"
 
 
+_IMPORTED_CODE: Mapping[str, str] = MappingProxyType(_hash_sources())
+"""Code version when this module was imported (≈ the physics code this process runs)."""
+
+
 @dataclass(frozen=True)
 class ChunkResult:
     """What a worker sends back: the table, the worker's code version and the compute time [s]."""
@@ -493,6 +491,6 @@ class ChunkResult:
 def evaluate_chunk(spec_dict: dict[str, Any], index: int, start: int, stop: int) -> ChunkResult:
     """Task function for every backend: rebuild the spec, evaluate the point range, time it."""
     t0 = time.perf_counter()
-    code = code_version()  # fixed at this process's first task, i.e. when it imported physics
+    code = code_version()  # the files as this process imported them
     frame = evaluate_points(ScanSpec.from_dict(spec_dict), start, stop)
     return ChunkResult(index, frame, code, time.perf_counter() - t0)

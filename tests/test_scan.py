@@ -27,13 +27,15 @@ from physics import (
     total_width,
     verdicts,
 )
-from physics._scan_observables import OBSERVABLE_GROUPS, evaluate_points
+from physics._scan_observables import OBSERVABLE_GROUPS, available_groups, evaluate_points
+from physics._scan_precompute import PrecomputedGrid, build_grid, precomputed_grids
 from physics.scan import (
     CHUNK_DIR,
     MANIFEST,
     Axis,
     ScanSpec,
     columns_for,
+    load_precomputed,
     load_scan,
     main,
     parse_axis,
@@ -306,22 +308,43 @@ def test_changed_physics_code_is_refused_on_resume(tmp_path: Path) -> None:
         run_scan(small_spec(), out, scheduler="inline", progress=False)
 
 
-def test_local_processes_and_a_dask_cluster_give_identical_tables(tmp_path: Path) -> None:
+RELIC_SPEC = ScanSpec(
+    m_a=Axis.of(0.6, 2.0),
+    delta=Axis.of(-0.005, 0.024, 0.3),
+    g_aWW=Axis.fixed(8.4e-5),
+    g_achi=Axis.of(1e-6, 1e-3, 50.0),  # 1e-6: never in equilibrium at δ < 0; 50: invalid model
+)
+needs_relic = pytest.mark.skipif("relic" not in available_groups(), reason="relic engine not importable")
+
+
+def _all_backends(spec: ScanSpec, tmp_path: Path, chunk_size: int) -> list[pd.DataFrame]:
+    """The same scan inline, on 2 local processes and on a real 2-process Dask LocalCluster."""
     from distributed import LocalCluster
 
-    spec = small_spec(m_a=Axis.log(0.05, 4.0, 7))
-    inline = load_scan(run_scan(spec, tmp_path / "inline", scheduler="inline", chunk_size=25, progress=False))
-    local = load_scan(run_scan(spec, tmp_path / "local", n_workers=2, chunk_size=25, progress=False))
+    kw = {"chunk_size": chunk_size, "progress": False}
+    out = [load_scan(run_scan(spec, tmp_path / "inline", scheduler="inline", **kw))]
+    out.append(load_scan(run_scan(spec, tmp_path / "local", n_workers=2, **kw)))
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
-        address = cluster.scheduler_address
-        res = run_scan(spec, tmp_path / "dask", scheduler=address, chunk_size=25, progress=False)
-    assert res.complete and res.n_chunks == 6
-    dask = load_scan(res)
+        res = run_scan(spec, tmp_path / "dask", scheduler=cluster.scheduler_address, **kw)
+    assert res.complete and res.n_chunks == math.ceil(spec.n_points / chunk_size)
+    out.append(load_scan(res))
+    return out
+
+
+def test_local_processes_and_a_dask_cluster_give_identical_tables(tmp_path: Path) -> None:
+    spec = small_spec(m_a=Axis.log(0.05, 4.0, 7))
+    inline, local, dask = _all_backends(spec, tmp_path, 25)
     assert len(dask) == spec.n_points and dask.excluded.any()
     pd.testing.assert_frame_equal(local, dask, check_exact=True)
     pd.testing.assert_frame_equal(inline, dask, check_exact=True)
-    a = (tmp_path / "local" / "scan.parquet").read_bytes()
-    assert a == (tmp_path / "dask" / "scan.parquet").read_bytes()
+
+
+@needs_relic
+def test_relic_observables_are_identical_between_backends(tmp_path: Path) -> None:
+    inline, local, dask = _all_backends(RELIC_SPEC, tmp_path, 5)
+    assert dask.omega_h2_cbe.notna().sum() >= 8 and "relic" in dask.attrs["scan"]["spec"]["observables"]
+    pd.testing.assert_frame_equal(local, dask, check_exact=True)
+    pd.testing.assert_frame_equal(inline, dask, check_exact=True)
 
 
 def test_a_killed_scan_resumes_from_its_chunk_files(tmp_path: Path) -> None:
@@ -341,7 +364,11 @@ def test_a_killed_scan_resumes_from_its_chunk_files(tmp_path: Path) -> None:
     done = {p.name: p.stat().st_mtime_ns for p in chunk_files(out)}
     assert 3 <= len(done) < 96, "the scan finished before it could be killed"
     assert (out / ".lock").exists()
-    assert main(args) == 0
+    rerun = subprocess.run(
+        [sys.executable, "-m", "physics.scan", *args], cwd=REPO, capture_output=True, text=True, timeout=120
+    )
+    assert rerun.returncode == 0, rerun.stderr
+    assert f"{96 - len(done)} chunk(s) computed, {len(done)} reused, 96 total; complete" in rerun.stdout
     status = scan_status(out)
     assert status["complete"] and status["chunks_total"] == 96
     df = load_scan(out)
@@ -397,3 +424,86 @@ def test_docs_describe_every_column_and_group() -> None:
             assert f"`{col.name}`" in text, col.name
     for group in OBSERVABLE_GROUPS:
         assert f"`{group}`" in text, group
+
+
+# ----------------------------------------------------------------------------- relic density
+@needs_relic
+def test_relic_columns_are_the_engines_numbers() -> None:
+    from physics.relic import omega_h2
+
+    df = evaluate_points(RELIC_SPEC, 0, RELIC_SPEC.n_points)  # observables=None: relic included
+    assert "omega_h2_cbe" in df and "br_B_to_K_a" in df
+    checked = 0
+    for row in df.itertuples(index=False):
+        if row.error:
+            assert row.error.startswith("invalid model:") and math.isnan(row.omega_h2_nbe)
+            continue
+        m = ALPModel.from_detuning(row.m_a, row.delta, row.g_aWW, row.g_achi)
+        nbe, cbe = omega_h2(m, method="nbe"), omega_h2(m, method="cbe")
+        for got, want in ((row.omega_h2_nbe, nbe.omega_h2), (row.omega_h2_cbe, cbe.omega_h2)):
+            assert (math.isnan(got) and math.isnan(want)) or got == want
+        assert row.relic_flags_cbe == ",".join(cbe.flags)
+        assert (math.isnan(row.x_fo_cbe) and math.isnan(cbe.x_freeze_out)) or row.x_fo_cbe == cbe.x_freeze_out
+        if np.isfinite(row.omega_h2_nbe):
+            assert row.omega_ratio_cbe_nbe == row.omega_h2_cbe / row.omega_h2_nbe
+            checked += 1
+    assert checked >= 6
+    assert (df.relic_flags_nbe.str.contains("never_in_equilibrium")).any()
+
+
+@needs_relic
+def test_a_relic_engine_failure_is_an_error_row(monkeypatch: pytest.MonkeyPatch) -> None:
+    import physics.relic
+
+    real = physics.relic.omega_h2
+
+    def flaky(model: ALPModel, method: str, **kw: object) -> object:
+        if method == "cbe" and model.m_a == 2.0:
+            raise RuntimeError("integrator gave up")
+        return real(model, method=method, **kw)
+
+    monkeypatch.setattr(physics.relic, "omega_h2", flaky)
+    spec = RELIC_SPEC.with_observables(("flavour", "relic"))
+    df = evaluate_points(spec, 0, spec.n_points)
+    hit = df[(df.m_a == 2.0) & df.m_chi.notna()]
+    assert len(hit) == 6 and (hit.error == "relic cbe: RuntimeError: integrator gave up").all()
+    assert hit.omega_h2_cbe.isna().all() and hit.br_B_to_K_a.notna().all()
+    assert hit.omega_h2_nbe.notna().any()
+    assert (df[(df.m_a == 0.6) & df.m_chi.notna()].error == "").all()
+
+
+# ----------------------------------------------------------------------------- precomputed grids
+@needs_relic
+@pytest.mark.parametrize("grid", precomputed_grids(), ids=lambda g: g.name)
+def test_precomputed_grids_exist_match_their_definition_and_are_small(grid: PrecomputedGrid) -> None:
+    df = load_precomputed(grid.name)
+    meta = df.attrs["precomputed"]
+    assert meta["spec_sha256"] == grid.spec.digest(), f"definition changed: run {meta['command']}"
+    assert list(df.columns) == list(grid.columns) and len(df) == grid.spec.n_points
+    assert (df.point.to_numpy() == np.arange(len(df))).all()
+    assert meta["command"] == f"python -m physics.scan precompute --only {grid.name}"
+    assert {"created", "git", "code", "compute_seconds"} <= meta.keys()
+    assert df.omega_h2_cbe.notna().mean() > 0.5
+    folder = REPO / "data" / "precomputed"
+    total = sum(p.stat().st_size for p in folder.iterdir())
+    assert total < 1_000_000
+
+
+def test_build_grid_writes_a_table_and_a_sidecar(tmp_path: Path) -> None:
+    spec = small_spec(observables=("flavour",))
+    grid = PrecomputedGrid("dm_plane", "tiny test grid", spec, ("point", "m_a", "br_B_to_K_a", "error"))
+    path = build_grid(grid, tmp_path, scheduler="inline", progress=False)
+    assert path == tmp_path / "dm_plane.parquet"
+    df = load_precomputed("dm_plane", tmp_path)
+    assert list(df.columns) == ["point", "m_a", "br_B_to_K_a", "error"] and len(df) == 72
+    meta = json.loads((tmp_path / "dm_plane.json").read_text())
+    assert meta["spec"] == spec.with_observables(("flavour",)).to_dict() and meta["n_points"] == 72
+    assert meta["columns"] == {"point": "", "m_a": "GeV", "br_B_to_K_a": "1", "error": ""}
+    assert len(meta["code"]["source_sha256"]) == 64
+
+
+def test_load_precomputed_errors(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError, match=r"python -m physics\.scan precompute --only dm_plane"):
+        load_precomputed("dm_plane", tmp_path)
+    with pytest.raises(KeyError, match="unknown precomputed grid"):
+        load_precomputed("nope")
