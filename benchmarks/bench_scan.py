@@ -79,6 +79,7 @@ def _row(
     name: str, label: str, spec: ScanSpec, chunk: int, repeats: int, **backend: object
 ) -> tuple[str, ...]:
     """(workload, backend, points, chunk, median points/s, spread, 1-point scan time [s])."""
+    _time_scan(_one_point(spec), 1, **backend)  # warm-up: data files, numba cache, worker imports
     rate, spread = median_rate(lambda: _time_scan(spec, chunk, **backend), spec.n_points, repeats)
     startup = statistics.median(_time_scan(_one_point(spec), 1, **backend) for _ in range(repeats))
     row = (

@@ -167,8 +167,12 @@ def _read_manifest(path: Path) -> dict[str, Any] | None:
         raise ValueError(f"{file} is unreadable ({exc}); delete the directory to start over") from exc
 
 
-def _compatible(old: dict[str, Any], spec: ScanSpec, chunk_size: int | None) -> int:
-    """Raise unless an existing manifest is the same scan; return its chunk size."""
+def _compatible(old: dict[str, Any], spec: ScanSpec, chunk_size: int | None, check_code: bool) -> int:
+    """Raise unless an existing manifest is the same scan; return its chunk size.
+
+    ``check_code``: compare the recorded code version with the files on this machine (local
+    backends; a Dask cluster's workers are checked with every chunk instead).
+    """
     if old.get("spec_sha256") != spec.digest():
         raise ValueError(
             f"the directory holds a different scan (spec sha256 {str(old.get('spec_sha256'))[:12]}…, "
@@ -176,7 +180,7 @@ def _compatible(old: dict[str, Any], spec: ScanSpec, chunk_size: int | None) -> 
             "(--overwrite) to replace it"
         )
     now = code_version(cached=False)
-    if old.get("code") is not None and old["code"] != now:
+    if check_code and old.get("code") is not None and old["code"] != now:
         raise ValueError(
             "the physics code changed since this scan started "
             f"({old['code']} → {now}): finished chunks would mix two code versions; "
@@ -188,7 +192,7 @@ def _compatible(old: dict[str, Any], spec: ScanSpec, chunk_size: int | None) -> 
 
 
 def _prepare(
-    spec: ScanSpec, path: Path, chunk_size: int | None, resume: bool
+    spec: ScanSpec, path: Path, chunk_size: int | None, resume: bool, local: bool
 ) -> tuple[ScanSpec, dict[str, Any]]:
     """Resolve observables and the manifest; raise before touching anything on a mismatch."""
     spec = spec.with_observables(resolve_groups(spec.observables))
@@ -197,7 +201,7 @@ def _prepare(
         if old is None:
             raise ValueError(f"{path} is not empty and holds no {MANIFEST}: refusing to write a scan there")
         if resume:
-            size = _compatible(old, spec, chunk_size)
+            size = _compatible(old, spec, chunk_size, check_code=local)
             return spec, {**old, "chunk_size": size}
     size = chunk_size or default_chunk_size(spec.n_points, spec.observables or ())
     return spec, _new_manifest(spec, size)
@@ -222,6 +226,13 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
+def _stale_lock(lock: Path, host: str, pid: str) -> bool:
+    """Left by a dead process on this host, or empty (killed while writing it) for > 10 s."""
+    if host == socket.gethostname() and pid.isdigit():
+        return not _pid_alive(int(pid))
+    return not pid and time.time() - lock.stat().st_mtime > 10.0
+
+
 @contextmanager
 def _dir_lock(path: Path) -> Iterator[None]:
     """One writer per scan directory; a lock left by a dead process on this host is taken over."""
@@ -232,7 +243,7 @@ def _dir_lock(path: Path) -> Iterator[None]:
             fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
         except FileExistsError:
             host, _, pid = lock.read_text().strip().partition(" ")
-            if host == socket.gethostname() and pid.isdigit() and not _pid_alive(int(pid)):
+            if _stale_lock(lock, host, pid):
                 lock.unlink(missing_ok=True)
                 continue
             raise RuntimeError(f"another scan ({host} pid {pid}) is writing to {path}; lock {lock}") from None
@@ -390,7 +401,8 @@ def run_scan(
     if max_chunks is not None and max_chunks < 0:
         raise ValueError(f"max_chunks must be an integer >= 0, got {max_chunks!r}")
     path = _check_out_dir(out_dir)
-    spec, manifest = _prepare(spec, path, chunk_size, resume)
+    local = run.scheduler in (None, "inline")
+    spec, manifest = _prepare(spec, path, chunk_size, resume, local)
     path.mkdir(exist_ok=True)
     with _dir_lock(path):
         if not resume:

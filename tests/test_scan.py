@@ -507,3 +507,16 @@ def test_load_precomputed_errors(tmp_path: Path) -> None:
         load_precomputed("dm_plane", tmp_path)
     with pytest.raises(KeyError, match="unknown precomputed grid"):
         load_precomputed("nope")
+
+
+def test_a_directory_being_written_by_a_live_scan_is_refused(tmp_path: Path) -> None:
+    import socket
+
+    out = tmp_path / "s"
+    run_scan(small_spec(), out, scheduler="inline", chunk_size=10, progress=False, max_chunks=1)
+    (out / ".lock").write_text(f"{socket.gethostname()} {os.getpid()}")  # this process is alive
+    with pytest.raises(RuntimeError, match="another scan"):
+        run_scan(small_spec(), out, scheduler="inline", progress=False)
+    assert len(chunk_files(out)) == 1
+    (out / ".lock").write_text(f"{socket.gethostname()} 999999999")  # no such process: stale
+    assert run_scan(small_spec(), out, scheduler="inline", progress=False).complete
