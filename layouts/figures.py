@@ -56,6 +56,18 @@ def _excluded_above(xs: Sequence[Num], ys: Sequence[Num], top: float) -> tuple[l
     return px, py
 
 
+def _wrap(text: str, width: int = 60) -> str:
+    """Break a long message into <br>-separated lines for a plotly annotation."""
+    words, lines, line = text.split(), [], ""
+    for w in words:
+        if line and len(line) + len(w) + 1 > width:
+            lines.append(line)
+            line = w
+        else:
+            line = f"{line} {w}".strip()
+    return "<br>".join([*lines, line] if line else lines)
+
+
 def message_figure(text: str, theme: str = "light", *, x_title: str = "", y_title: str = "") -> dict:
     """An empty figure carrying a centred message (placeholder, errors, "engine not available")."""
     layout = base_layout(theme, x_title=x_title, y_title=y_title)
@@ -63,7 +75,7 @@ def message_figure(text: str, theme: str = "light", *, x_title: str = "", y_titl
     layout["yaxis"].update(visible=bool(y_title))
     layout["annotations"] = [
         {
-            "text": text,
+            "text": text if "<br>" in text else _wrap(text),
             "showarrow": False,
             "xref": "paper",
             "yref": "paper",
@@ -79,6 +91,10 @@ def message_figure(text: str, theme: str = "light", *, x_title: str = "", y_titl
 def _hover(meta: dict[str, Any]) -> str:
     status = "measured" if meta["status"] == "measured" else "projection"
     return f"<b>{meta['label']}</b><br>{status}<br>{meta['reference']}<extra></extra>"
+
+
+# Constraint contours: plotly shades the region that FAILS the constraint, so
+# {"operation": "<", "value": 0} on log10(ratio) shades the excluded region ratio ≥ 1.
 
 
 def flavour_traces(bg: dict[str, Any], theme: str) -> list[dict]:
@@ -155,7 +171,7 @@ def flavour_traces(bg: dict[str, Any], theme: str) -> list[dict]:
                 "x": grid["x"],
                 "y": grid["y"],
                 "z": grid["z"],
-                "contours": {"type": "constraint", "operation": ">", "value": 0},
+                "contours": {"type": "constraint", "operation": "<", "value": 0},
                 "fillcolor": rgba(colour, 0.18 if measured else 0.0),
                 "line": {"color": colour, "width": s["line"], "dash": "solid" if measured else "dash"},
                 "name": grid["label"],
@@ -298,7 +314,9 @@ def evolution_figure(results: dict[str, dict[str, Any]], theme: str) -> dict:
                 }
             )
     if not data:
-        return message_figure("no evolution to show", theme)
+        notes = {r.get("message", "") for r in results.values() if r and r.get("message")}
+        text = "<br>".join(_wrap(n) for n in sorted(notes)) if notes else "no evolution to show"
+        return message_figure("no evolution to show:<br>" + text if notes else text, theme)
     ys = [v for r in results.values() if r for v in (r.get("Y") or []) if v is not None and v > 0]
     if ys:
         layout["yaxis"]["range"] = [math.log10(min(ys)) - 0.5, math.log10(max(ys)) + 0.5]
@@ -348,7 +366,7 @@ def dm_plane_figure(
             "y": y,
             "z": p.get("log_flavour_ratio", []),
             "name": "flavour-excluded",
-            "contours": {"type": "constraint", "operation": ">", "value": 0},
+            "contours": {"type": "constraint", "operation": "<", "value": 0},
             "showscale": False,
             "fillcolor": rgba(PALETTE["excluded"], 0.45),
             "line": {"color": PALETTE["excluded"], "width": 1},
@@ -388,7 +406,7 @@ def dm_plane_figure(
     if message:
         layout["annotations"] = [
             {
-                "text": message,
+                "text": _wrap(message),
                 "showarrow": False,
                 "xref": "paper",
                 "yref": "paper",
@@ -449,7 +467,7 @@ def delta_scan_figure(
     if message:
         layout["annotations"] = [
             {
-                "text": message,
+                "text": _wrap(message),
                 "showarrow": False,
                 "xref": "paper",
                 "yref": "paper",

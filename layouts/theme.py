@@ -75,7 +75,9 @@ def base_layout(theme: str, *, x_title: str, y_title: str, x_log: bool = True, y
         "font": {"family": "Helvetica, Arial, sans-serif", "size": s["font"], "color": ink},
         "paper_bgcolor": "#ffffff",
         "plot_bgcolor": "#ffffff",
-        "margin": {"l": 70, "r": 20, "t": 30, "b": 60},
+        "margin": {"l": 95, "r": 20, "t": 30, "b": 75}
+        if theme == "talk"
+        else {"l": 70, "r": 20, "t": 30, "b": 60},
         "xaxis": {**axis, "type": "log" if x_log else "linear", "title": {"text": x_title}},
         "yaxis": {**axis, "type": "log" if y_log else "linear", "title": {"text": y_title}},
         "legend": {"font": {"size": s["legend"]}, "bgcolor": "rgba(255,255,255,0.85)"},
