@@ -45,12 +45,12 @@ def flavour_spec() -> ScanSpec:
 
 
 def relic_spec() -> ScanSpec:
-    """240 points near the resonance, every group including the relic density."""
+    """600 points near the resonance, every group including the relic density."""
     return ScanSpec(
-        m_a=Axis.log(0.5, 4.5, 6),
+        m_a=Axis.log(0.5, 4.5, 10),
         delta=Axis.of(0.001, 0.01, 0.05, 0.1, 0.3),
         g_aWW=Axis.fixed(8.4e-5),
-        g_achi=Axis.log(1e-4, 1e-2, 8),
+        g_achi=Axis.log(1e-4, 1e-2, 12),
         observables=None,
     )
 
@@ -111,7 +111,7 @@ def bench_workload(name: str, spec: ScanSpec, chunk: int, repeats: int) -> list[
 
 
 def machine() -> str:
-    """CPU model, logical CPUs, Python and numpy versions."""
+    """CPU model, logical CPUs, load average, Python and numpy versions."""
     model = "unknown CPU"
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -120,8 +120,10 @@ def machine() -> str:
                 break
     except OSError:
         pass
+    load = ", ".join(f"{v:.1f}" for v in os.getloadavg())
     return (
-        f"{model}, {os.cpu_count()} logical CPUs, Python {platform.python_version()}, numpy {np.__version__}"
+        f"{model}, {os.cpu_count()} logical CPUs (1/5/15-min load average {load} at the end), "
+        f"Python {platform.python_version()}, numpy {np.__version__}"
     )
 
 
@@ -165,7 +167,7 @@ def main() -> None:
     rows = bench_workload("flavour side", flavour_spec(), 5000, args.repeats)
     relic = "relic" in available_groups()
     if relic:
-        rows += bench_workload("with relic density", relic_spec(), 20, args.repeats)
+        rows += bench_workload("with relic density", relic_spec(), 25, args.repeats)
     text = markdown(rows, args.repeats, relic)
     print("\n" + text)
     if args.write:

@@ -312,6 +312,22 @@ def _relic(b: Batch) -> GroupResult:
     return GroupResult(out, [r["_error"] for r in rows])
 
 
+def check_relic_options(options: Mapping[str, Any]) -> None:
+    """Raise ``ValueError`` now if ``physics.omega_h2`` rejects ``options`` (probe: one benchmark point).
+
+    Without this, a misspelt keyword or value would turn every row into an error row.
+    """
+    if not options:
+        return
+    from physics.relic import omega_h2
+
+    probe = ALPModel.from_detuning(2.0, 0.024, 8.4e-5, 1e-3)
+    try:
+        omega_h2(probe, method="nbe", **options)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"relic options {dict(options)} rejected by physics.omega_h2: {exc}") from exc
+
+
 _RELIC_COLUMNS: tuple[Column, ...] = (
     Column("omega_h2_nbe", "float64", "1", "relic abundance Ωh², number-density Boltzmann equation"),
     Column("omega_h2_cbe", "float64", "1", "relic abundance Ωh², coupled number+temperature equations"),

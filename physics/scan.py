@@ -43,6 +43,7 @@ from ._scan_observables import (
     ChunkResult,
     Column,
     available_groups,
+    check_relic_options,
     code_version,
     columns_for,
     evaluate_chunk,
@@ -196,6 +197,8 @@ def _prepare(
 ) -> tuple[ScanSpec, dict[str, Any]]:
     """Resolve observables and the manifest; raise before touching anything on a mismatch."""
     spec = spec.with_observables(resolve_groups(spec.observables))
+    if "relic" in (spec.observables or ()):
+        check_relic_options(dict(spec.relic_options))
     if path.exists() and any(path.iterdir()):
         old = _read_manifest(path)
         if old is None:

@@ -520,3 +520,14 @@ def test_a_directory_being_written_by_a_live_scan_is_refused(tmp_path: Path) -> 
     assert len(chunk_files(out)) == 1
     (out / ".lock").write_text(f"{socket.gethostname()} 999999999")  # no such process: stale
     assert run_scan(small_spec(), out, scheduler="inline", progress=False).complete
+
+
+@needs_relic
+@pytest.mark.parametrize(
+    "options", [(("width", "sideways"),), (("widht", "constant"),), (("method", "cbe"),)]
+)
+def test_bad_relic_options_are_refused_before_any_work(tmp_path: Path, options: tuple) -> None:
+    spec = ScanSpec(**{**RELIC_SPEC._fields(), "relic_options": options})
+    with pytest.raises(ValueError, match=r"rejected by physics\.omega_h2"):
+        run_scan(spec, tmp_path / "s", scheduler="inline", progress=False)
+    assert not (tmp_path / "s").exists()
