@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._scan_observables import OBSERVABLE_GROUPS, columns_for, resolve_groups
+from ._scan_observables import OBSERVABLE_GROUPS, code_version, columns_for, resolve_groups
 from ._scan_spec import Axis, ScanSpec
 
 REPO = Path(__file__).resolve().parents[1]
@@ -167,6 +167,17 @@ def _sidecar(
     }
 
 
+def _drop_stale_scratch(scratch: Path) -> None:
+    """Delete a scratch scan left by an interrupted run of older physics code (it cannot resume)."""
+    from .scan import scan_status
+
+    if not (scratch / "manifest.json").is_file():
+        return
+    recorded = scan_status(scratch)["code"]
+    if recorded is not None and recorded != code_version(cached=False):
+        shutil.rmtree(scratch)
+
+
 def build_grid(
     grid: PrecomputedGrid,
     out_dir: Path = PRECOMPUTED_DIR,
@@ -181,6 +192,7 @@ def build_grid(
     out_dir.mkdir(parents=True, exist_ok=True)
     scratch = Path(tempfile.gettempdir()) / "physics-precompute" / f"{grid.name}-{spec.digest()[:12]}"
     scratch.parent.mkdir(parents=True, exist_ok=True)
+    _drop_stale_scratch(scratch)
     t0 = time.perf_counter()
     run_scan(
         spec, scratch, scheduler=scheduler, n_workers=n_workers, chunk_size=grid.chunk_size, progress=progress

@@ -531,3 +531,21 @@ def test_bad_relic_options_are_refused_before_any_work(tmp_path: Path, options: 
     with pytest.raises(ValueError, match=r"rejected by physics\.omega_h2"):
         run_scan(spec, tmp_path / "s", scheduler="inline", progress=False)
     assert not (tmp_path / "s").exists()
+
+
+def test_precompute_resumes_its_scratch_scan_unless_the_code_changed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    spec = small_spec(observables=("flavour",))
+    grid = PrecomputedGrid("dm_plane", "tiny", spec, ("point", "br_B_to_K_a", "error"), chunk_size=10)
+    scratch = tmp_path / "physics-precompute" / f"dm_plane-{spec.digest()[:12]}"
+    scratch.parent.mkdir()
+    run_scan(spec, scratch, scheduler="inline", chunk_size=10, progress=False, max_chunks=2)
+    manifest = json.loads((scratch / MANIFEST).read_text())
+    manifest["code"]["source_sha256"] = "f" * 64  # as if computed by older physics code
+    (scratch / MANIFEST).write_text(json.dumps(manifest))
+    build_grid(grid, tmp_path / "out", scheduler="inline", progress=False)  # no "code changed" error
+    assert not scratch.exists() and len(load_precomputed("dm_plane", tmp_path / "out")) == 72
