@@ -568,7 +568,12 @@ def _build_parser() -> argparse.ArgumentParser:
     run.add_argument("out_dir", help="scan directory (created; its parent must exist)")
     for name, unit in AXIS_UNITS.items():
         flag = "--" + name.replace("_", "-")
-        run.add_argument(flag, dest=name, type=parse_axis, help=f"{name} [{unit}]: v | v1,v2 | lo:hi:n[:log]")
+        run.add_argument(
+            flag,
+            dest=name,
+            type=parse_axis,
+            help=f"{name} [{unit}]: v | v1,v2 | lo:hi:n[:log] (negative start: {flag}=-0.1:...)",
+        )
     run.add_argument("--random", type=int, metavar="N", help="N random points instead of a grid")
     run.add_argument("--seed", type=int, help="seed for --random (required with it)")
     run.add_argument(
@@ -579,8 +584,8 @@ def _build_parser() -> argparse.ArgumentParser:
         "--relic-option",
         action="append",
         default=[],
-        metavar="KEY=JSON",
-        help="keyword for physics.omega_h2, e.g. width='\"running\"' (repeatable)",
+        metavar="KEY=VALUE",
+        help="keyword for physics.omega_h2, e.g. width=constant (VALUE read as JSON if valid; repeatable)",
     )
     run.add_argument("--chunk-size", type=int, help="points per task")
     run.add_argument("--max-chunks", type=int, help="stop after this many new chunks")
