@@ -47,7 +47,7 @@ def create_app() -> Dash:
     return app
 
 
-logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"))
+logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO").upper())
 app = create_app()
 server = app.server
 

@@ -18,14 +18,13 @@ from dash import ALL, Input, Output, Patch, State, ctx, html, no_update
 
 from layouts import ids
 from layouts.figures import (
-    DM_POINT_INDEX,
-    SCAN_POINT_INDEX,
+    POINT_ANNOTATION,
+    delta_marker,
     evolution_figure,
     flavour_figure,
-    flavour_point_index,
-    interp_log,
+    flavour_marker,
     message_figure,
-    point_hover,
+    point_marker,
 )
 
 from .flavour_data import flavour_background, flavour_point
@@ -380,7 +379,7 @@ def update(
     if _background_changed(prev_state, state):
         out["flavour_fig"] = flavour_figure(bg, point, state.theme)
     else:
-        out["flavour_fig"] = _point_patch(flavour_point_index(bg), point)
+        out["flavour_fig"] = _marker_patch(flavour_marker(point, state.theme))
     relic_changed = prev_state is None or any(
         getattr(prev_state, f) != getattr(state, f) for f in RELIC_FIELDS
     )
@@ -397,37 +396,23 @@ def update(
     new_dm, new_scan = dm_key(state), scan_key(state)
     out["dm_key"] = new_dm if new_dm != prev_dm_key else no_update
     out["scan_key"] = new_scan if new_scan != prev_scan_key else no_update
-    dm_patch = Patch()
-    dm_patch["data"][DM_POINT_INDEX]["x"] = [state.m_a]
-    dm_patch["data"][DM_POINT_INDEX]["y"] = [state.g_achi]
-    out["dm_point"] = dm_patch
+    out["dm_point"] = _marker_patch(point_marker(state.m_a, state.g_achi, state.theme))
     out["scan_point"] = _scan_point_patch(state)
     return out
 
 
 def _scan_point_patch(state: AppState) -> Patch:
-    """Move the δ marker along the scan curve if that scan is cached (else hide it)."""
-    patch = Patch()
-    y: list[float] = []
+    """Move the δ ★ along the scan curve if that scan is cached (hidden otherwise)."""
     scan = (
         cached_delta_scan(state.m_a, state.g_aWW, state.g_achi, state.width) if engine_available() else None
     )
-    if scan is not None:
-        v = interp_log(
-            scan["abs_delta"], scan["ratio_pos" if state.delta > 0 else "ratio_neg"], abs(state.delta)
-        )
-        y = [v] if v is not None else []
-    patch["data"][SCAN_POINT_INDEX]["x"] = [abs(state.delta)] if y else []
-    patch["data"][SCAN_POINT_INDEX]["y"] = y
-    return patch
+    return _marker_patch(delta_marker(scan, state.delta, state.theme))
 
 
-def _point_patch(index: int, point: dict[str, Any]) -> Patch:
+def _marker_patch(marker: dict[str, Any]) -> Patch:
+    """A Patch replacing only the ★ annotation of a figure (a layout-only update in plotly)."""
     patch = Patch()
-    patch["data"][index]["x"] = [point["m_a"]]
-    patch["data"][index]["y"] = [point["g_aWW"]]
-    patch["data"][index]["hovertext"] = [point_hover(point)]
-    patch["data"][index]["marker"]["color"] = "#c2271d" if point["excluded_by"] else "#111111"
+    patch["layout"]["annotations"][POINT_ANNOTATION] = marker
     return patch
 
 

@@ -9,6 +9,7 @@ show that instead of a number (no fake relic density is ever shown).
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -25,8 +26,18 @@ VIABLE_REL_TOL = 0.10
 EVOLUTION_POINTS = 160
 DM_M_RANGE = (0.05, 5.0)
 DM_G_RANGE = (1e-6, 1.0)
-DM_N_M = 28
-DM_N_G = 28
+
+
+def _grid_size(default: int = 28) -> int:
+    """Nodes per axis of the DM plane: ``$ALP_DM_GRID`` (4–80) or 28 (the precomputed grids' size)."""
+    try:
+        return min(max(int(os.environ.get("ALP_DM_GRID", default)), 4), 80)
+    except ValueError:
+        return default
+
+
+DM_N_M = _grid_size()
+DM_N_G = _grid_size()
 SCAN_ABS_DELTA = (1e-4, 0.99)
 SCAN_N = 25
 METHODS = ("nbe", "cbe")

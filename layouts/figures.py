@@ -17,8 +17,8 @@ Num = float | None
 FLAVOUR_X_RANGE = (0.02, 5.0)
 FLAVOUR_Y_RANGE = (1e-7, 1e-2)
 PLANCK = 0.120
-DM_POINT_INDEX = 4
-SCAN_POINT_INDEX = 2
+POINT_ANNOTATION = 0
+"""Index of the current-point ★ in every figure's layout.annotations."""
 
 
 def _log_range(lo: float, hi: float) -> list[float]:
@@ -220,39 +220,58 @@ def point_hover(point: dict[str, Any]) -> str:
     return "<br>".join(lines)
 
 
-def point_trace(point: dict[str, Any], theme: str, x: str = "m_a", y: str = "g_aWW") -> dict:
-    """The current point as a star marker with the verdicts in its hover text."""
-    excluded = bool(point.get("excluded_by"))
+def point_marker(x: float | None, y: float | None, theme: str, *, hover: str = "", colour: str = "") -> dict:
+    """The current point as a ★ annotation in data coordinates (log axes: log10 values).
+
+    An annotation rather than a trace: moving it is a layout-only change, so plotly does not
+    recompute the contour and fill traces of the figure (a ``Patch`` of layout.annotations[0]).
+    """
+    visible = x is not None and y is not None and x > 0 and y > 0
     return {
-        "type": "scatter",
-        "x": [point[x]],
-        "y": [point[y]],
-        "mode": "markers",
+        "x": math.log10(x) if visible else 0.0,
+        "y": math.log10(y) if visible else 0.0,
+        "xref": "x",
+        "yref": "y",
+        "text": "★",
+        "showarrow": False,
+        "visible": visible,
+        "xanchor": "center",
+        "yanchor": "middle",
+        "font": {"size": sizes(theme)["marker"] + 10, "color": colour or PALETTE["point"]},
+        "hovertext": hover or "current point",
+        "hoverlabel": {"bgcolor": "#ffffff", "font": {"size": sizes(theme)["legend"] + 1}},
         "name": "current point",
-        "marker": {
-            "symbol": "star",
-            "size": sizes(theme)["marker"],
-            "color": PALETTE["cbe"] if excluded else PALETTE["point"],
-            "line": {"color": "#ffffff", "width": 1.5},
-        },
-        "hovertext": [point_hover(point)],
-        "hoverinfo": "text",
+    }
+
+
+def flavour_marker(point: dict[str, Any], theme: str) -> dict:
+    """★ of the current point in the (m_a, g_aWW) plane; red if a measured limit excludes it."""
+    colour = PALETTE["cbe"] if point.get("excluded_by") else PALETTE["point"]
+    return point_marker(point["m_a"], point["g_aWW"], theme, hover=point_hover(point), colour=colour)
+
+
+def message_annotation(message: str, theme: str) -> dict:
+    """A centred message (paper coordinates)."""
+    return {
+        "text": _wrap(message),
+        "showarrow": False,
+        "xref": "paper",
+        "yref": "paper",
+        "x": 0.5,
+        "y": 0.5,
+        "font": {"size": sizes(theme)["font"] + 1},
     }
 
 
 def flavour_figure(bg: dict[str, Any], point: dict[str, Any], theme: str) -> dict:
-    """The (m_a, g_aWW) plane: Belle II band, rate limits, beam dumps, the current point (last)."""
+    """The (m_a, g_aWW) plane: Belle II band, rate limits, beam dumps; the point is annotation 0."""
     layout = base_layout(theme, x_title="m_a [GeV]", y_title="g_aWW [GeV⁻¹]")
     layout["xaxis"]["range"] = _log_range(*FLAVOUR_X_RANGE)
     layout["yaxis"]["range"] = _log_range(*FLAVOUR_Y_RANGE)
     layout["legend"].update(x=1.02, y=1.0, xanchor="left")
     layout["margin"]["r"] = 10
-    return {"data": [*flavour_traces(bg, theme), point_trace(point, theme)], "layout": layout}
-
-
-def flavour_point_index(bg: dict[str, Any]) -> int:
-    """Index of the current-point trace in :func:`flavour_figure`."""
-    return 3 + len(bg["lines"]) + len(bg["grids"]) + len(bg["beams"])
+    layout["annotations"] = [flavour_marker(point, theme)]
+    return {"data": flavour_traces(bg, theme), "layout": layout}
 
 
 # ----------------------------------------------------------------------------- relic evolution
@@ -329,7 +348,7 @@ def dm_plane_figure(
 ) -> dict:
     """(m_a, g_aχχ) at fixed δ and g_aWW: Ωh² = 0.12 for nBE and cBE, flavour exclusion, point.
 
-    Always five traces (heatmap, excluded, nBE, cBE, point) so the point index is fixed.
+    The current point is annotation 0 (moved by a ``Patch``).
     """
     s = sizes(theme)
     layout = base_layout(theme, x_title="m_a [GeV]", y_title="g_aχχ [GeV⁻¹]")
@@ -389,32 +408,10 @@ def dm_plane_figure(
             "line": {"color": PALETTE["cbe"], "width": s["line"] + 1},
             "hoverinfo": "skip",
         },
-        {
-            "type": "scatter",
-            "x": [point[0]] if point else [],
-            "y": [point[1]] if point else [],
-            "mode": "markers",
-            "name": "current point",
-            "marker": {
-                "symbol": "star",
-                "size": s["marker"],
-                "color": PALETTE["point"],
-                "line": {"color": "#ffffff", "width": 1.5},
-            },
-        },
     ]
+    layout["annotations"] = [point_marker(*(point or (None, None)), theme)]
     if message:
-        layout["annotations"] = [
-            {
-                "text": _wrap(message),
-                "showarrow": False,
-                "xref": "paper",
-                "yref": "paper",
-                "x": 0.5,
-                "y": 0.5,
-                "font": {"size": s["font"] + 1},
-            }
-        ]
+        layout["annotations"].append(message_annotation(message, theme))
     return {"data": data, "layout": layout}
 
 
@@ -424,7 +421,7 @@ def delta_scan_figure(
 ) -> dict:
     """Ωh²(cBE)/Ωh²(nBE) versus |δ| for δ > 0 and δ < 0; the current δ as a vertical marker.
 
-    Always three traces (δ>0, δ<0, point) so the point index is fixed.
+    The current δ is annotation 0 (moved by a ``Patch``).
     """
     s = sizes(theme)
     layout = base_layout(theme, x_title="|δ| = |m_a² − 4m_χ²| / 4m_χ²", y_title="Ωh²(cBE) / Ωh²(nBE)")
@@ -451,7 +448,6 @@ def delta_scan_figure(
             "marker": {"size": 5},
             "hovertemplate": "δ = −%{x:.3g}<br>ratio = %{y:.3g}<extra></extra>",
         },
-        delta_point_trace(sc, delta, theme),
     ]
     layout["shapes"] = [
         {
@@ -464,43 +460,20 @@ def delta_scan_figure(
             "line": {"color": "#888888", "width": 1, "dash": "dot"},
         }
     ]
+    layout["annotations"] = [delta_marker(sc, delta, theme)]
     if message:
-        layout["annotations"] = [
-            {
-                "text": _wrap(message),
-                "showarrow": False,
-                "xref": "paper",
-                "yref": "paper",
-                "x": 0.5,
-                "y": 0.5,
-                "font": {"size": s["font"] + 1},
-            }
-        ]
+        layout["annotations"].append(message_annotation(message, theme))
     return {"data": data, "layout": layout}
 
 
-def delta_point_trace(scan: dict[str, Any] | None, delta: float | None, theme: str) -> dict:
-    """Marker at the current δ on the scan curve (interpolated in log|δ|)."""
-    x: list[float] = []
-    y: list[float] = []
+def delta_marker(scan: dict[str, Any] | None, delta: float | None, theme: str) -> dict:
+    """★ at the current δ on the scan curve (interpolated in log|δ|; hidden off the curve)."""
+    y = None
     if scan and delta:
         key = "ratio_pos" if delta > 0 else "ratio_neg"
-        val = interp_log(scan.get("abs_delta", []), scan.get(key, []), abs(delta))
-        if val is not None:
-            x, y = [abs(delta)], [val]
-    return {
-        "type": "scatter",
-        "x": x,
-        "y": y,
-        "mode": "markers",
-        "name": "current δ",
-        "marker": {
-            "symbol": "star",
-            "size": sizes(theme)["marker"],
-            "color": PALETTE["point"],
-            "line": {"color": "#ffffff", "width": 1.5},
-        },
-    }
+        y = interp_log(scan.get("abs_delta", []), scan.get(key, []), abs(delta))
+    hover = f"current δ = {delta:.4g}" + (f", ratio ≈ {y:.3g}" if y else "") if delta else ""
+    return point_marker(abs(delta) if (delta and y) else None, y, theme, hover=hover)
 
 
 def interp_log(xs: Sequence[Num], ys: Sequence[Num], x: float) -> float | None:

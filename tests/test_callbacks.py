@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from typing import Any
 
@@ -74,7 +75,11 @@ def test_slider_move_patches_the_point_and_keeps_the_background() -> None:
     )
     assert out["state"]["m_a"] == 1.0
     assert out["search"].startswith("?ma=1&")
-    assert isinstance(out["flavour_fig"], Patch)
+    assert isinstance(out["flavour_fig"], Patch)  # only the ★ annotation is sent …
+    ops = out["flavour_fig"].to_plotly_json()["operations"]
+    assert [op["location"] for op in ops] == [["layout", "annotations", 0]]
+    assert ops[0]["params"]["value"]["x"] == 0.0  # … at log10(m_a / GeV)
+    assert isinstance(out["dm_point"], Patch) and isinstance(out["scan_point"], Patch)
     assert out[f"ctl:{ids.text(ids.M_A)}"] == "1"  # the typed box follows the slider
     assert out["dm_key"] is no_update  # m_a does not change the DM plane …
     assert out["scan_key"] != start["scan_key"]  # … but it changes the δ scan
@@ -88,7 +93,7 @@ def test_delta_change_resends_the_flavour_figure_and_restarts_the_dm_plane() -> 
     assert out["state"]["delta"] == -0.3
     assert out[f"ctl:{ids.DELTA_SIGN}"] == -1
     fig = go.Figure(out["flavour_fig"])
-    assert fig.data[-1].name == "current point"
+    assert fig.layout.annotations[0].name == "current point"
     assert out["dm_key"]["delta"] == -0.3
 
 
@@ -189,8 +194,9 @@ def test_dm_plane_job_reports_progress_and_builds_the_figure(monkeypatch: pytest
     key = {"delta": 0.024, "g_aWW": 8.4e-5, "width": "energy_dependent", "theme": "light"}
     fig, status = background.dm_plane_job(key, AppState().to_dict(), seen.append)
     assert seen[-1] == ("3", "3") and len(seen) == 3
-    assert len(fig["data"]) == figures.DM_POINT_INDEX + 1
-    assert fig["data"][figures.DM_POINT_INDEX]["x"] == [AppState().m_a]
+    star = fig["layout"]["annotations"][figures.POINT_ANNOTATION]
+    assert star["visible"] and star["x"] == pytest.approx(math.log10(AppState().m_a))
+    assert star["y"] == pytest.approx(math.log10(AppState().g_achi))
     assert len(fig["data"][3]["z"]) == 3 and len(fig["data"][3]["z"][0]) == 4
     go.Figure(fig)
     assert "grid" in status
@@ -206,7 +212,8 @@ def test_delta_scan_job_has_both_signs_and_the_point(monkeypatch: pytest.MonkeyP
     assert seen[-1] == ("10", "10")
     pos = fig["data"][0]["y"]
     assert len(pos) == 5 and all(r is not None and r > 0 for r in pos)
-    assert fig["data"][figures.SCAN_POINT_INDEX]["x"] == [AppState().delta]
+    star = fig["layout"]["annotations"][figures.POINT_ANNOTATION]
+    assert star["visible"] and star["x"] == pytest.approx(math.log10(AppState().delta))
     assert status.startswith("max ratio")
     go.Figure(fig)
 
@@ -247,15 +254,15 @@ def test_flavour_figure_is_valid_in_both_scenarios() -> None:
         fig = go.Figure(out["flavour_fig"])
         names = [t.name for t in fig.data]
         assert any(n and n.startswith("Belle II") for n in names)
-        assert fig.data[-1].name == "current point"
-        bg_delta = AppState.from_dict(out["state"]).delta
-        assert (
-            figures.flavour_point_index(point.flavour_background(bg_delta, out["state"]["g_achi"], "excess"))
-            == len(fig.data) - 1
-        )
+        star = fig.layout.annotations[figures.POINT_ANNOTATION]
+        assert star.text == "★" and star.x == pytest.approx(math.log10(out["state"]["m_a"]))
+        scenario = "missing" if out["state"]["delta"] > 0 else "displaced"
+        beams = [t for t in fig.data if "beam dump" in (t.name or "").lower()]
+        hidden = [t.visible == "legendonly" for t in beams]
+        assert all(hidden) if scenario == "missing" else not any(hidden)
 
 
 def test_point_hover_lists_every_experiment() -> None:
     out = first_load("?ma=0.1&delta=-0.3&gww=1e-4")
-    hover = go.Figure(out["flavour_fig"]).data[-1].hovertext[0]
+    hover = go.Figure(out["flavour_fig"]).layout.annotations[0].hovertext
     assert "NA62 2025" in hover and "✗" in hover and "BaBar" in hover
