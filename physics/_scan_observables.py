@@ -496,17 +496,18 @@ _IMPORTED_CODE: Mapping[str, str] = MappingProxyType(_hash_sources())
 
 @dataclass(frozen=True)
 class ChunkResult:
-    """What a worker sends back: the table, the worker's code version and the compute time [s]."""
+    """What a worker sends back: the table, the worker's code version, wall and CPU time [s]."""
 
     index: int
     frame: pd.DataFrame
     code: dict[str, str]
     seconds: float
+    cpu_seconds: float
 
 
 def evaluate_chunk(spec_dict: dict[str, Any], index: int, start: int, stop: int) -> ChunkResult:
     """Task function for every backend: rebuild the spec, evaluate the point range, time it."""
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.thread_time()
     code = code_version()  # the files as this process imported them
     frame = evaluate_points(ScanSpec.from_dict(spec_dict), start, stop)
-    return ChunkResult(index, frame, code, time.perf_counter() - t0)
+    return ChunkResult(index, frame, code, time.perf_counter() - t0, time.thread_time() - c0)

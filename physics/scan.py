@@ -82,7 +82,9 @@ __all__ = [
 class ScanResult:
     """Outcome of :func:`run_scan`; usable as a path (``os.PathLike``) to the scan directory.
 
-    ``computed``/``skipped`` count chunks evaluated now / found finished from an earlier run.
+    ``computed``/``skipped`` count chunks evaluated now / found finished from an earlier run;
+    ``seconds`` is the wall time of this call, ``cpu_seconds`` the CPU time the workers spent
+    on the chunks computed now (summed over workers; start-up and file writing excluded).
     """
 
     path: Path
@@ -91,6 +93,7 @@ class ScanResult:
     skipped: int
     complete: bool
     seconds: float
+    cpu_seconds: float = 0.0
 
     def __fspath__(self) -> str:
         return str(self.path)
@@ -299,11 +302,14 @@ def _drive(
     path: Path,
     manifest: dict[str, Any],
     bar: Any,
-) -> int:
-    """Submit chunks (bounded in flight), write each as it finishes; return chunks written."""
+) -> tuple[int, float]:
+    """Submit chunks (bounded in flight), write each as it finishes.
+
+    Returns (chunks written, worker CPU seconds spent on them).
+    """
     queue = iter(todo)
     inflight: set[Any] = set()
-    written = 0
+    written, cpu = 0, 0.0
     window = 2 * backend.n_workers + 1
     try:
         while True:
@@ -312,13 +318,14 @@ def _drive(
                 if len(inflight) >= window:
                     break
             if not inflight:
-                return written
+                return written, cpu
             done, inflight = backend.wait_first(inflight)
             for fut in done:
                 res: ChunkResult = fut.result()
                 _accept_code(path, manifest, res)
                 _write_chunk(path, res)
                 written += 1
+                cpu += res.cpu_seconds
                 bar.update(len(res.frame))
     except BaseException:
         backend.cancel(inflight)
@@ -415,8 +422,9 @@ def run_scan(
             return ScanResult(path, n, 0, n, True, time.perf_counter() - t0)
         (path / CHUNK_DIR).mkdir(exist_ok=True)
         _write_json(path / MANIFEST, manifest)
-        computed, skipped, complete = _execute(run, spec, path, manifest, max_chunks)
-    return ScanResult(path, len(manifest["chunks"]), computed, skipped, complete, time.perf_counter() - t0)
+        (computed, cpu), skipped, complete = _execute(run, spec, path, manifest, max_chunks)
+    n_chunks = len(manifest["chunks"])
+    return ScanResult(path, n_chunks, computed, skipped, complete, time.perf_counter() - t0, cpu)
 
 
 @dataclass(frozen=True)
@@ -431,10 +439,10 @@ class _Run:
 
 def _execute(
     run: _Run, spec: ScanSpec, path: Path, manifest: dict[str, Any], max_chunks: int | None
-) -> tuple[int, int, bool]:
+) -> tuple[tuple[int, float], int, bool]:
     """Compute the missing chunks (at most ``max_chunks``); combine when all are done.
 
-    Returns (chunks computed, chunks found finished, complete).
+    Returns ((chunks computed, their CPU seconds), chunks found finished, complete).
     """
     for stale in (path / CHUNK_DIR).glob("*.tmp"):
         stale.unlink()  # a chunk being written when a previous run was killed
@@ -442,7 +450,7 @@ def _execute(
     skipped = len(manifest["chunks"]) - len(pending)
     todo = pending if max_chunks is None else pending[:max_chunks]
     done_points = spec.n_points - sum(e - s for _, s, e in pending)
-    computed = _run_chunks(run, spec, path, manifest, todo, done_points) if todo else 0
+    computed = _run_chunks(run, spec, path, manifest, todo, done_points) if todo else (0, 0.0)
     complete = not _pending(path, manifest["chunks"])
     if complete:
         _combine(path, manifest)
@@ -458,7 +466,7 @@ def _run_chunks(
     manifest: dict[str, Any],
     todo: list[tuple[int, int, int]],
     done_points: int,
-) -> int:
+) -> tuple[int, float]:
     from tqdm import tqdm
 
     with (

@@ -251,6 +251,7 @@ def test_inline_scan_writes_one_table_and_a_manifest(tmp_path: Path) -> None:
     spec = small_spec()
     res = run_scan(spec, tmp_path / "s", scheduler="inline", chunk_size=20, progress=False)
     assert (res.n_chunks, res.computed, res.skipped, res.complete) == (4, 4, 0, True)
+    assert 0 < res.cpu_seconds < 10 * res.seconds
     assert os.fspath(res) == str(tmp_path / "s") and res.table.is_file()
     df = load_scan(res)
     assert len(df) == 72 and (df.point.to_numpy() == np.arange(72)).all()
