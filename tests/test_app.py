@@ -148,3 +148,24 @@ def test_without_a_cache_functions_are_called_directly() -> None:
 def test_fingerprint_is_stable_and_short() -> None:
     assert backend.physics_fingerprint() == backend.physics_fingerprint()
     assert len(backend.physics_fingerprint()) == 12
+
+
+def test_redis_going_away_later_is_a_cache_miss_not_an_error(caplog: pytest.LogCaptureFixture) -> None:
+    """Redis accepted at start-up but gone now: the physics still answers (and it is logged)."""
+    from flask import Flask
+    from flask_caching import Cache
+
+    saved = backend.active_cache()
+    config = backend.cache_config({"REDIS_URL": "redis://127.0.0.1:1/0"}, reachable=lambda url: True)
+    backend.use_cache(Cache(Flask("t"), config=config))
+    try:
+
+        @backend.memoized
+        def double(x: float) -> float:
+            return 2 * x
+
+        with caplog.at_level(logging.ERROR):
+            assert double(21.0) == 42.0
+        assert "cache backend" in caplog.text
+    finally:
+        backend.use_cache(saved)
