@@ -343,7 +343,9 @@ def update(
     if res.rejected:
         out["notice"] = " · ".join(res.notices) if res.notices else no_update
         if res.reset_controls:
-            out.update({f"ctl:{k}": v for k, v in control_values(res.state).items()})
+            out.update(
+                {f"ctl:{k}": v for k, v in changed_controls(control_values(res.state), values).items()}
+            )
         return out
     state = res.state
     try:
@@ -353,23 +355,13 @@ def update(
         out[f"msg:{field_id}"] = f"{err} — previous result kept"
         if prev_state is None:  # a shared link outside the domain: fall back to the defaults
             return update(None, {"search": ""}, None)
-        out.update({f"ctl:{k}": v for k, v in control_values(prev_state).items()})
+        out.update({f"ctl:{k}": v for k, v in changed_controls(control_values(prev_state), values).items()})
         return out
     out["notice"] = " · ".join(res.notices)
     out["state"] = state.to_dict()
     out["search"] = to_query(state)
-    ctl = control_values(state)
-    if res.reset_controls:
-        out.update({f"ctl:{k}": v for k, v in ctl.items()})
-    else:  # a typed value: show it rounded, move its slider
-        name = _trigger_name(trigger)
-        for cid in CONTROL_FIELDS:
-            if name == ids.text(cid):
-                out[f"ctl:{ids.slider(cid)}"] = ctl[ids.slider(cid)]
-                out[f"ctl:{ids.text(cid)}"] = ctl[ids.text(cid)]
-        if name == ids.text(ids.DELTA):
-            out[f"ctl:{ids.DELTA_SIGN}"] = ctl[ids.DELTA_SIGN]
-        out[f"ctl:{ids.text(ids.M_CHI)}"] = ctl[ids.text(ids.M_CHI)]
+    # rewrite only the controls whose shown value differs (a slider move re-renders its box only)
+    out.update({f"ctl:{k}": v for k, v in changed_controls(control_values(state), values).items()})
     out["page_class"] = f"theme-{state.theme}"
     out["derived"] = derived_block(point)
     out["scenario"] = scenario_banner(point)
@@ -396,8 +388,28 @@ def update(
     new_dm, new_scan = dm_key(state), scan_key(state)
     out["dm_key"] = new_dm if new_dm != prev_dm_key else no_update
     out["scan_key"] = new_scan if new_scan != prev_scan_key else no_update
-    out["dm_point"] = _marker_patch(point_marker(state.m_a, state.g_achi, state.theme))
-    out["scan_point"] = _scan_point_patch(state)
+    if _moved(prev_state, state, ("m_a", "g_achi", "theme")):
+        out["dm_point"] = _marker_patch(point_marker(state.m_a, state.g_achi, state.theme))
+    if _moved(prev_state, state, ("m_a", "delta", "g_aWW", "g_achi", "width", "theme")):
+        out["scan_point"] = _scan_point_patch(state)
+    return out
+
+
+def _moved(prev: AppState | None, new: AppState, names: tuple[str, ...]) -> bool:
+    return prev is None or any(getattr(prev, n) != getattr(new, n) for n in names)
+
+
+def changed_controls(target: dict[str, Any], shown: dict[str, Any]) -> dict[str, Any]:
+    """The control values in ``target`` that differ from what the page ``shown`` holds."""
+    out = {}
+    for key, value in target.items():
+        current = shown.get(key)
+        if isinstance(value, float) and isinstance(current, int | float) and not isinstance(current, bool):
+            if abs(value - float(current)) < 1e-9:
+                continue
+        elif current is not None and str(current) == str(value):
+            continue
+        out[key] = value
     return out
 
 

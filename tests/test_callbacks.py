@@ -81,6 +81,9 @@ def test_slider_move_patches_the_point_and_keeps_the_background() -> None:
     assert ops[0]["params"]["value"]["x"] == 0.0  # … at log10(m_a / GeV)
     assert isinstance(out["dm_point"], Patch) and isinstance(out["scan_point"], Patch)
     assert out[f"ctl:{ids.text(ids.M_A)}"] == "1"  # the typed box follows the slider
+    assert out[f"ctl:{ids.text(ids.M_CHI)}"] == "0.4941"  # m_χ follows m_a at fixed δ
+    untouched = [k for k in control_values(AppState()) if k not in (ids.text(ids.M_A), ids.text(ids.M_CHI))]
+    assert all(out[f"ctl:{k}"] is no_update for k in untouched)  # nothing else re-renders
     assert out["dm_key"] is no_update  # m_a does not change the DM plane …
     assert out["scan_key"] != start["scan_key"]  # … but it changes the δ scan
     assert out["relic"] is not no_update and out["fbe_out"] == ""
