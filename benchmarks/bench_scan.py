@@ -141,7 +141,15 @@ def markdown(rows: list[tuple[str, ...]], repeats: int, relic: bool) -> str:
         "*points/s*: wall clock, what a user waits for. *points per CPU-s*: points divided by the CPU "
         "time the workers spent inside chunks — a per-worker speed that other load on a shared machine "
         "barely changes; on N idle cores the wall rate approaches N times it once start-up (last "
-        f"column) is amortised.\n\n{head}{body}\n{note}"
+        f"column) is amortised.\n\n{head}{body}\n{note}\n"
+        "Reading the table: the per-CPU speed measures the code, the wall rate the machine at that "
+        "moment — when the load average exceeds the number of cores, extra workers cannot help. Local "
+        "processes pay a start-up per run (spawn, imports, numba cache; last column), so short scans are "
+        "faster inline or on an already running Dask cluster; for scans of minutes the start-up is "
+        "negligible and the wall rate scales with the number of idle cores. On the flavour side most of "
+        "the time goes into building and validating one `ALPModel` per point (the observables "
+        "themselves are vectorised per chunk); with the relic density, the nBE + cBE integrations "
+        "dominate.\n"
     )
 
 
