@@ -269,3 +269,9 @@ def test_point_hover_lists_every_experiment() -> None:
     out = first_load("?ma=0.1&delta=-0.3&gww=1e-4")
     hover = go.Figure(out["flavour_fig"]).layout.annotations[0].hovertext
     assert "NA62 2025" in hover and "✗" in hover and "BaBar" in hover
+
+
+def test_fbe_job_gives_a_number_when_the_solver_exists() -> None:
+    pytest.importorskip("physics.fbe")
+    out = str(background.fbe_job(AppState().to_dict()))
+    assert "Ωh² (fBE) = 0.1" in out and "m_a = 2 GeV" in out

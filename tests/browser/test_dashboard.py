@@ -79,7 +79,12 @@ def test_typed_bad_value_shows_inline_message_and_keeps_result(page: Page) -> No
     expect(page).to_have_url(re.compile(r"gww=9e-05"))
 
 
-def test_background_panels_finish_and_graphs_export_svg(page: Page) -> None:
+def test_background_panels_finish_and_graphs_export_svg(page: Page, live_server: str) -> None:
+    foreign: list[str] = []
+    page.on(
+        "request",
+        lambda r: None if r.url.startswith((live_server, "data:", "blob:")) else foreign.append(r.url),
+    )
     page.goto("/")
     expect(page.locator("#scan-status")).to_contain_text("max ratio", timeout=60_000)
     expect(page.locator("#dm-status")).to_contain_text("grid", timeout=60_000)
@@ -87,3 +92,7 @@ def test_background_panels_finish_and_graphs_export_svg(page: Page) -> None:
     expect(page.locator('#evolution-fig [data-title="Download plot as SVG"]')).to_have_count(1)
     expect(page.locator('#evolution-fig [data-title="Download plot as a PNG"]')).to_have_count(1)
     expect(page.locator('#evolution-fig [data-title="Share chart..."]')).to_have_count(0)
+    page.locator("#fbe-button").click()
+    expect(page.locator("#fbe-out")).not_to_be_empty(timeout=60_000)
+    expect(page.locator("#fbe-button")).to_be_enabled()
+    assert foreign == [], f"the page fetched from outside the app: {foreign}"
