@@ -10,6 +10,7 @@ DM-plane and δ-scan computations.
 
 from __future__ import annotations
 
+import logging
 import math
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -43,6 +44,8 @@ from .state import (
     to_query,
     to_slider,
 )
+
+log = logging.getLogger(__name__)
 
 CONTROL_FIELDS = {ids.M_A: "m_a", ids.DELTA: "delta", ids.G_AWW: "g_aWW", ids.G_ACHI: "g_achi"}
 CHOICE_FIELDS = {ids.TARGET: "target", ids.WIDTH: "width", ids.THEME: "theme"}
@@ -350,11 +353,15 @@ def update(
     state = res.state
     try:
         point = flavour_point(state.m_a, state.delta, state.g_aWW, state.g_achi, state.target)
-    except ValueError as err:  # outside the model's domain (e.g. non-perturbative coupling)
-        field_id = _field_for_error(str(err))
-        out[f"msg:{field_id}"] = f"{err} — previous result kept"
+        bg = flavour_background(state.delta, state.g_achi, state.target)
+    except Exception as err:  # ValueError: outside the model's domain; anything else: a bug, logged
+        if isinstance(err, ValueError):
+            out[f"msg:{_field_for_error(str(err))}"] = f"{err} — previous result kept"
+        else:
+            log.exception("flavour computation failed for %s", state)
+            out["notice"] = f"internal error ({type(err).__name__}) — previous result kept"
         if prev_state is None:  # a shared link outside the domain: fall back to the defaults
-            return update(None, {"search": ""}, None)
+            return update(None, {"search": ""}, None) if values.get("search") else out
         out.update({f"ctl:{k}": v for k, v in changed_controls(control_values(prev_state), values).items()})
         return out
     out["notice"] = " · ".join(res.notices)
@@ -367,7 +374,6 @@ def update(
     out["scenario"] = scenario_banner(point)
     out["verdicts"] = verdict_table(point)
     out["flavour_note"] = flavour_note(point)
-    bg = flavour_background(state.delta, state.g_achi, state.target)
     if _background_changed(prev_state, state):
         out["flavour_fig"] = flavour_figure(bg, point, state.theme)
     else:

@@ -8,6 +8,7 @@ show that instead of a number (no fake relic density is ever shown).
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 from collections.abc import Callable
@@ -18,6 +19,8 @@ import numpy as np
 from physics import ALPModel, limit_catalogue, ratio_grid
 
 from .backend import finite_or_none, memoized, peek, r4
+
+log = logging.getLogger(__name__)
 
 PLANCK_OMEGA_H2 = 0.120
 PLANCK_OMEGA_H2_ERR = 0.001
@@ -126,6 +129,17 @@ def _omega(model: ALPModel, method: str, width: str, **kwargs: Any) -> Any:
     return engine(model, method=method, width=width, **kwargs)
 
 
+def _safe_omega(model: ALPModel, method: str, width: str) -> float | None:
+    """Ωh² of one grid node, or None if the solver fails there (one bad node never sinks a scan)."""
+    try:
+        return _omega_value(_omega(model, method, width))
+    except ImportError:
+        raise
+    except Exception as err:  # numerical failure at one node: logged, drawn as a gap
+        log.warning("relic %s failed at %s: %r", method, model, err)
+        return None
+
+
 # ----------------------------------------------------------------------------- one point
 def relic_point(
     m_a: float, delta: float, g_aWW: float, g_achi: float, method: str, width: str
@@ -188,7 +202,7 @@ def _plane_rows(
             except ValueError:
                 continue
             for k in METHODS:
-                val = _omega_value(_omega(model, k, width))
+                val = _safe_omega(model, k, width)
                 out[k][i, j] = np.nan if val is None else val
         if progress is not None:
             progress(i + 1, g.size)
@@ -256,7 +270,7 @@ def _delta_scan(
             try:
                 model = ALPModel.from_detuning(m_a, sign * float(d), g_aWW, g_achi)
                 for k in METHODS:
-                    vals[k] = _omega_value(_omega(model, k, width))
+                    vals[k] = _safe_omega(model, k, width)
             except ValueError:
                 vals = {k: None for k in METHODS}
             for k in METHODS:

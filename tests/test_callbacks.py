@@ -275,3 +275,33 @@ def test_fbe_job_gives_a_number_when_the_solver_exists() -> None:
     pytest.importorskip("physics.fbe")
     out = str(background.fbe_job(AppState().to_dict()))
     assert "Ωh² (fBE) = 0.1" in out and "m_a = 2 GeV" in out
+
+
+def test_an_unexpected_physics_failure_is_a_notice_not_a_500(monkeypatch: pytest.MonkeyPatch) -> None:
+    start = first_load()
+
+    def broken(*args: Any) -> Any:
+        raise ZeroDivisionError("boom")
+
+    monkeypatch.setattr(point, "flavour_background", broken)
+    vals = values_for(AppState(), **{ids.text(ids.G_ACHI): "0.002"})
+    out = update(ids.text(ids.G_ACHI), vals, start["state"], start["dm_key"], start["scan_key"])
+    assert "internal error" in out["notice"] and "previous result kept" in out["notice"]
+    assert out["state"] is no_update and out["flavour_fig"] is no_update
+    assert first_load()["state"] is no_update  # even on first load: a notice, no exception
+
+
+def test_one_failing_grid_node_leaves_a_gap(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(relic_data, "SCAN_N", 3)
+    real = relic_data._omega
+    calls = {"n": 0}
+
+    def flaky(model: Any, method: str, width: str, **kw: Any) -> Any:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise FloatingPointError("overflow at one node")
+        return real(model, method, width, **kw)
+
+    monkeypatch.setattr(relic_data, "_omega", flaky)
+    scan = relic_data.delta_scan(2.0, 8.4e-5, 1e-3, "energy_dependent")
+    assert scan["ratio_pos"][0] is None and scan["ratio_pos"][1] is not None
