@@ -57,7 +57,7 @@ def dm_plane_job(
     fig = dm_plane_figure(plane, (state.m_a, state.g_achi), theme)
     return fig, (
         f"δ = {plane['delta']:.4g}, g_aWW = {plane['g_aWW']:.4g} GeV⁻¹ · {len(plane['m'])}×{len(plane['g'])} "
-        "grid, nBE and cBE at every point (cached)"
+        f"grid, nBE and cBE at every point ({plane.get('source', 'computed')}; cached)"
     )
 
 

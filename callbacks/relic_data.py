@@ -213,11 +213,50 @@ def _grid_list(a: np.ndarray, digits: int = 3) -> list[list[float | None]]:
     return [[finite_or_none(round(float(v), digits)) if math.isfinite(v) else None for v in row] for row in a]
 
 
+def precomputed_plane(
+    delta: float, g_aWW: float, width: str, m: np.ndarray, g: np.ndarray
+) -> dict[str, np.ndarray] | None:
+    """Ωh² (nBE, cBE) from ``data/precomputed/dm_plane`` if it holds exactly this plane.
+
+    Used only when δ, g_aWW, the width treatment and both axes match and the grid was computed
+    by the current physics code (its recorded source hash); otherwise None (compute live).
+    """
+    try:
+        from physics.scan import code_version, load_precomputed
+
+        df = load_precomputed("dm_plane")
+        if df.attrs["precomputed"].get("code") != code_version(cached=False):
+            return None
+        rows = df[
+            np.isclose(df["delta"], delta, rtol=1e-9, atol=0) & np.isclose(df["g_aWW"], g_aWW, rtol=1e-9)
+        ]
+        if width != df.attrs["precomputed"]["spec"]["relic_options"]["width"] or len(rows) != m.size * g.size:
+            return None
+        out = {}
+        for k in METHODS:
+            table = (
+                rows.pivot(index="g_achi", columns="m_a", values=f"omega_h2_{k}")
+                .sort_index()
+                .sort_index(axis=1)
+            )
+            if not (np.allclose(table.columns, m, rtol=1e-9) and np.allclose(table.index, g, rtol=1e-9)):
+                return None
+            a = table.to_numpy(dtype=float)
+            out[k] = np.where(np.isfinite(a) & (a > 0), a, np.nan)
+        return out
+    except Exception as err:  # missing files, pandas, a changed format: compute live
+        log.info("precomputed DM plane not used: %r", err)
+        return None
+
+
 @memoized(ignore=("progress",))
 def _dm_plane(delta: float, g_aWW: float, width: str, progress: Progress | None = None) -> dict[str, Any]:
     m = np.geomspace(*DM_M_RANGE, DM_N_M)
     g = np.geomspace(*DM_G_RANGE, DM_N_G)
-    omega = _plane_rows(m, g, delta, g_aWW, width, progress)
+    omega = precomputed_plane(delta, g_aWW, width, m, g)
+    source = "precomputed grid (data/precomputed/dm_plane)" if omega is not None else "computed"
+    if omega is None:
+        omega = _plane_rows(m, g, delta, g_aWW, width, progress)
     M, G = np.meshgrid(m, g)
     with np.errstate(divide="ignore", invalid="ignore"):
         log_n, log_c = np.log10(omega["nbe"]), np.log10(omega["cbe"])
@@ -233,6 +272,7 @@ def _dm_plane(delta: float, g_aWW: float, width: str, progress: Progress | None 
         "log_omega_nbe_rel": _grid_list(log_n - rel),
         "log_omega_cbe_rel": _grid_list(log_c - rel),
         "log_flavour_ratio": _grid_list(_flavour_excluded_log_ratio(M, G, delta, g_aWW), 2),
+        "source": source,
     }
 
 

@@ -305,3 +305,19 @@ def test_one_failing_grid_node_leaves_a_gap(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setattr(relic_data, "_omega", flaky)
     scan = relic_data.delta_scan(2.0, 8.4e-5, 1e-3, "energy_dependent")
     assert scan["ratio_pos"][0] is None and scan["ratio_pos"][1] is not None
+
+
+def test_precomputed_dm_plane_is_used_only_when_it_matches_exactly() -> None:
+    import numpy as np
+
+    m = np.geomspace(*relic_data.DM_M_RANGE, 28)
+    g = np.geomspace(*relic_data.DM_G_RANGE, 28)
+    assert relic_data.precomputed_plane(0.025, 8.4e-5, "energy_dependent", m, g) is None  # δ not stored
+    assert relic_data.precomputed_plane(0.024, 8.4e-5, "constant", m, g) is None  # other width
+    assert relic_data.precomputed_plane(0.024, 8.4e-5, "energy_dependent", m[:5], g) is None  # other axes
+    pre = relic_data.precomputed_plane(0.024, 8.4e-5, "energy_dependent", m, g)
+    if pre is None:
+        pytest.skip("precomputed grid absent or computed by other physics code")
+    live = relic_data._plane_rows(m[::13], g[::13], 0.024, 8.4e-5, "energy_dependent", None)
+    for k in ("nbe", "cbe"):
+        np.testing.assert_allclose(pre[k][::13, ::13], live[k], rtol=1e-6)
