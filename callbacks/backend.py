@@ -101,10 +101,12 @@ def active_cache() -> Cache | None:
 
 @functools.cache
 def physics_fingerprint() -> str:
-    """Short hash of the physics sources and data catalogue (part of every cache name)."""
+    """Short hash of every source and data file of ``physics/`` (part of every cache name)."""
     h = hashlib.sha256(str(CACHE_SCHEMA).encode())
     pkg = ROOT / "physics"
-    for path in sorted([*pkg.rglob("*.py"), *pkg.rglob("*.toml")]):
+    for path in sorted(p for p in pkg.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+        if path.suffix in (".pyc", ".nbi", ".nbc"):  # bytecode and numba caches
+            continue
         h.update(path.relative_to(pkg).as_posix().encode())
         h.update(path.read_bytes())
     return h.hexdigest()[:12]
