@@ -85,6 +85,16 @@ def width_P_to_Pprime_a(
     return np.where(inside, width * np.asarray(f0) ** 2 * sqrt_lam, 0.0)
 
 
+def branching_ratio(width: ArrayLike, lifetime_s: float) -> FloatArray:
+    """BR = Γ/(Γ_SM + Γ) with Γ_SM = ħ/τ the measured total width of the parent.
+
+    Identical to Γτ/ħ for Γ ≪ Γ_SM (every allowed point); stays ≤ 1 for absurd couplings.
+    """
+    gamma_sm = C.HBAR_GEV_S / lifetime_s
+    w = np.asarray(width, dtype=float)
+    return w / (gamma_sm + w)
+
+
 def _as_result(x: FloatArray) -> FloatArray | float:
     return float(x) if np.ndim(x) == 0 else x
 
@@ -105,7 +115,7 @@ def br_B_to_K_a(
     g2 = np.abs(g_fcnc("b", "s", g_aWW, m_top)) ** 2
     q2 = np.clip(ma * ma, 0.0, (C.M_B_PLUS - C.M_K_PLUS) ** 2)
     width = width_P_to_Pprime_a(C.M_B_PLUS, C.M_K_PLUS, g2, ma, f0_B_to_K(q2, form_factor))
-    return _as_result(width * C.TAU_B_PLUS / C.HBAR_GEV_S)
+    return _as_result(branching_ratio(width, C.TAU_B_PLUS))
 
 
 def br_K_to_pi_a(m_a: ArrayLike, g_aWW: ArrayLike, *, m_top: float = C.M_TOP_POLE) -> FloatArray | float:
@@ -117,7 +127,7 @@ def br_K_to_pi_a(m_a: ArrayLike, g_aWW: ArrayLike, *, m_top: float = C.M_TOP_POL
     g2 = np.abs(g_fcnc("s", "d", g_aWW, m_top)) ** 2
     q2 = np.clip(ma * ma, 0.0, (C.M_K_PLUS - C.M_PI_PLUS) ** 2)
     width = width_P_to_Pprime_a(C.M_K_PLUS, C.M_PI_PLUS, g2, ma, f0_K_to_pi(q2))
-    return _as_result(width * C.TAU_K_PLUS / C.HBAR_GEV_S)
+    return _as_result(branching_ratio(width, C.TAU_K_PLUS))
 
 
 def br_KL_to_pi0_a(m_a: ArrayLike, g_aWW: ArrayLike, *, m_top: float = C.M_TOP_POLE) -> FloatArray | float:
@@ -130,19 +140,25 @@ def br_KL_to_pi0_a(m_a: ArrayLike, g_aWW: ArrayLike, *, m_top: float = C.M_TOP_P
     g2 = np.imag(g_fcnc("s", "d", g_aWW, m_top)) ** 2
     q2 = np.clip(ma * ma, 0.0, (C.M_K_LONG - C.M_PI_ZERO) ** 2)
     width = width_P_to_Pprime_a(C.M_K_LONG, C.M_PI_ZERO, g2, ma, f0_K_to_pi(q2))
-    return _as_result(width * C.TAU_K_LONG / C.HBAR_GEV_S)
+    return _as_result(branching_ratio(width, C.TAU_K_LONG))
 
 
 def g_aWW_for_br_B_to_K_a(
     m_a: ArrayLike, br_target: ArrayLike, p_inv: ArrayLike = 1.0, **kwargs: object
 ) -> FloatArray | float:
-    """g_aWW [GeV⁻¹] such that BR(B⁺→K⁺a)·P_inv = ``br_target`` (uses BR ∝ g_aWW²).
+    """g_aWW [GeV⁻¹] such that BR(B⁺→K⁺a)·P_inv = ``br_target`` (exact inversion).
 
-    NaN where the decay is kinematically closed or the target is not positive.
+    Γ(B→Ka) ∝ g_aWW², and BR = Γ/(Γ_SM + Γ), so the required width is
+    Γ = Γ_SM b/(1 − b) with b = target/P_inv. NaN where the decay is kinematically closed,
+    the target is not positive, or b ≥ 1.
     """
     ref = 1e-4
-    br_ref = np.asarray(br_B_to_K_a(m_a, ref, **kwargs)) * np.asarray(p_inv, dtype=float)
-    tgt = np.asarray(br_target, dtype=float)
+    br_ref = np.asarray(br_B_to_K_a(m_a, ref, **kwargs))
+    gamma_sm = C.HBAR_GEV_S / C.TAU_B_PLUS
+    b = np.asarray(br_target, dtype=float) / np.asarray(p_inv, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
-        out = np.where((br_ref > 0) & (tgt > 0), ref * np.sqrt(tgt / br_ref), np.nan)
+        width_ref = gamma_sm * br_ref / (1.0 - br_ref)
+        width_needed = gamma_sm * b / (1.0 - b)
+        ok = (br_ref > 0) & (b > 0) & (b < 1)
+        out = np.where(ok, ref * np.sqrt(width_needed / width_ref), np.nan)
     return _as_result(out)

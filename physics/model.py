@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from numbers import Real
 from typing import Literal
 
+import numpy as np
+
 from . import constants as C
 
 Scenario = Literal["missing_energy", "displaced_diphoton"]
@@ -23,19 +25,16 @@ PERTURBATIVE_LIMIT = 4.0 * math.pi
 
 def _check_real(name: str, value: object) -> float:
     """Return ``value`` as a finite float or raise ``ValueError`` naming ``name``."""
-    if isinstance(value, bool) or not isinstance(value, Real):
-        try:
-            import numpy as np
-
-            if isinstance(value, np.ndarray) and value.shape == ():
-                value = value.item()
-            elif isinstance(value, np.generic):
-                value = value.item()
-        except ImportError:  # pragma: no cover
-            pass
-    if isinstance(value, bool) or not isinstance(value, Real):
-        raise ValueError(f"{name} must be a real number, got {value!r}")
-    out = float(value)
+    if type(value) is float:  # fast path (scans build millions of models)
+        out = value
+    else:
+        if isinstance(value, np.ndarray) and value.shape == ():
+            value = value.item()
+        elif isinstance(value, np.generic):
+            value = value.item()
+        if isinstance(value, bool) or not isinstance(value, Real):
+            raise ValueError(f"{name} must be a real number, got {value!r}")
+        out = float(value)
     if not math.isfinite(out):
         raise ValueError(f"{name} must be finite, got {out!r}")
     return out
