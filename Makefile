@@ -35,6 +35,14 @@ serve: $(VENV)/.installed
 
 bench: $(VENV)/.installed
 	$(PY) benchmarks/bench_relic.py
+	$(PY) benchmarks/bench_scan.py
+	$(PY) benchmarks/bench_latency.py
+
+precompute: $(VENV)/.installed
+	$(PY) -m physics.scan precompute
+
+reproduce: $(VENV)/.installed
+	$(PY) -m physics.reproduce
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache var
