@@ -1,0 +1,136 @@
+"""Relic-engine benchmark and cBE/nBE scan.
+
+    .venv/bin/python benchmarks/bench_relic.py            # median ms per point, nBE / cBE / fBE
+    .venv/bin/python benchmarks/bench_relic.py --scan     # Ωh² (nBE, cBE, fBE) versus δ
+
+Timing: single core (numba threading is not used; BLAS is limited to one thread below), after
+one warm-up call per method (JIT compilation and caches), over ≥ 20 resonance-region points
+(m_a ∈ [0.6, 4.8] GeV, |δ| ∈ [1e-4, 1], both signs, g_aWW ∈ [7e-5, 1e-4] GeV⁻¹,
+g_aχχ ∈ [7e-5, 8e-3] GeV⁻¹, drawn with a fixed seed). Points that never reach chemical
+equilibrium (flagged, not computed) are replaced by new draws so that every timing is a solve.
+"""
+
+from __future__ import annotations
+
+import os
+
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+import argparse  # noqa: E402
+import math  # noqa: E402
+import platform  # noqa: E402
+import statistics  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from physics import omega_h2  # noqa: E402
+from physics.model import ALPModel  # noqa: E402
+
+
+def cpu_name() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
+def sample_points(n: int, seed: int = 20250400) -> list[ALPModel]:
+    """n resonance-region points that reach chemical equilibrium."""
+    rng = np.random.default_rng(seed)
+    out: list[ALPModel] = []
+    while len(out) < n:
+        m_a = rng.uniform(0.6, 4.8)
+        delta = rng.choice([-1.0, 1.0]) * 10 ** rng.uniform(-4, 0)
+        delta = max(delta, -0.9)
+        model = ALPModel.from_detuning(
+            m_a, delta, rng.uniform(7e-5, 1e-4), 10 ** rng.uniform(math.log10(7e-5), -2.1)
+        )
+        if math.isfinite(omega_h2(model, "nbe").omega_h2):
+            out.append(model)
+    return out
+
+
+def bench(n_points: int, n_fbe: int) -> None:
+    points = sample_points(n_points)
+    print(f"machine: {platform.platform()} | {cpu_name()} | python {platform.python_version()}")
+    print(f"points: {len(points)} resonance-region parameter points (fBE: first {n_fbe})")
+    for method, subset in (("nbe", points), ("cbe", points), ("fbe", points[:n_fbe])):
+        omega_h2(subset[0], method)  # warm-up (JIT, caches)
+        times = []
+        for model in subset:
+            t0 = time.perf_counter()
+            res = omega_h2(model, method)
+            times.append(time.perf_counter() - t0)
+            assert math.isfinite(res.omega_h2), res.message
+        med = statistics.median(times)
+        print(
+            f"{method}: median {1e3 * med:8.2f} ms/point   (min {1e3 * min(times):.2f}, max {1e3 * max(times):.2f})"
+        )
+
+
+def scan() -> None:
+    """Ωh² and the cBE/nBE, fBE/cBE ratios versus δ for the benchmark couplings."""
+    configs = [(2.0, 9e-5, 1e-3), (2.0, 9e-5, 8e-3), (1.0, 8e-5, 1e-4), (4.0, 7e-5, 3e-3)]
+    deltas = [
+        -0.3,
+        -0.1,
+        -0.03,
+        -1e-2,
+        -3e-3,
+        -1e-3,
+        -1e-4,
+        1e-4,
+        1e-3,
+        3e-3,
+        1e-2,
+        0.03,
+        0.1,
+        0.2,
+        0.3,
+        0.5,
+        1.0,
+    ]
+    for m_a, g_w, g_c in configs:
+        print(f"\nm_a = {m_a} GeV, g_aWW = {g_w:g} GeV^-1, g_achi = {g_c:g} GeV^-1")
+        print(
+            f"{'delta':>8} {'Omega_nBE':>11} {'Omega_cBE':>11} {'Omega_fBE':>11} {'cBE/nBE':>8} {'fBE/cBE':>8} {'x_f':>5} {'x_kd':>5}"
+        )
+        for d in deltas:
+            model = ALPModel.from_detuning(m_a, d, g_w, g_c)
+            n, c = omega_h2(model, "nbe"), omega_h2(model, "cbe")
+            if not math.isfinite(n.omega_h2):
+                print(f"{d:8.0e}   never in chemical equilibrium (freeze-in regime): not computed")
+                continue
+            f = omega_h2(model, "fbe")
+            print(
+                f"{d:8.0e} {n.omega_h2:11.4e} {c.omega_h2:11.4e} {f.omega_h2:11.4e} "
+                f"{c.omega_h2 / n.omega_h2:8.3f} {f.omega_h2 / c.omega_h2:8.3f} {n.x_freeze_out:5.1f} "
+                f"{c.extra['x_kd']:5.2f}"
+            )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--points", type=int, default=24)
+    parser.add_argument("--fbe-points", type=int, default=20)
+    parser.add_argument("--scan", action="store_true", help="print the δ scan instead of timing")
+    args = parser.parse_args()
+    if args.scan:
+        scan()
+    else:
+        bench(args.points, args.fbe_points)
+
+
+if __name__ == "__main__":
+    main()
