@@ -137,12 +137,19 @@ def payload(dep: dict[str, Any], state: AppState, previous: AppState, trigger: s
         ids.DM_KEY: dm_key(previous),
         ids.SCAN_KEY: scan_key(previous),
     }
+    shown = {ids.PAGE: f"theme-{previous.theme}", ids.FBE_OUT: None}
     return {
         "output": dep["output"],
         "outputs": _outputs(dep["output"]),
         "inputs": inputs,
         "state": [
-            {"id": s["id"], "property": s["property"], "value": state_vals[s["id"]]} for s in dep["state"]
+            # beyond the three stores: what the page shows (no messages, the theme, no fBE result)
+            {
+                "id": s["id"],
+                "property": s["property"],
+                "value": state_vals.get(s["id"], shown.get(s["id"], "")),
+            }
+            for s in dep["state"]
         ],
         "changedPropIds": [f"{trigger}.value"],
     }

@@ -326,18 +326,40 @@ OUTPUT_KEYS = (
 )
 
 
+SHOWN_KEYS = (*(f"msg:{c}" for c in CONTROL_FIELDS), "notice", "flavour_note", "page_class", "fbe_out")
+"""Outputs whose current value the page sends along, so that unchanged ones are not resent."""
+
+
 def update(
     trigger: Any,
     values: dict[str, Any],
     previous: dict[str, Any] | None,
     prev_dm_key: dict | None = None,
     prev_scan_key: dict | None = None,
+    shown: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Everything the synchronous callback returns, keyed by :data:`OUTPUT_KEYS`.
 
     ``previous`` is the state Store (None on first load). Invalid input leaves every result
     untouched (``no_update``) and fills the inline message of the offending control.
+    ``shown`` holds what the page currently shows for :data:`SHOWN_KEYS`; outputs equal to it
+    become ``no_update`` (every output sent costs a re-render in the browser).
     """
+    out = _update(trigger, values, previous, prev_dm_key, prev_scan_key)
+    for key, current in (shown or {}).items():
+        new = out.get(key, no_update)
+        if new is not no_update and (new == current or (not new and not current)):
+            out[key] = no_update
+    return out
+
+
+def _update(
+    trigger: Any,
+    values: dict[str, Any],
+    previous: dict[str, Any] | None,
+    prev_dm_key: dict | None,
+    prev_scan_key: dict | None,
+) -> dict[str, Any]:
     out: dict[str, Any] = dict.fromkeys(OUTPUT_KEYS, no_update)
     prev_state = AppState.from_dict(previous) if previous else None
     res = resolve(trigger, values, prev_state)
@@ -361,7 +383,7 @@ def update(
             log.exception("flavour computation failed for %s", state)
             out["notice"] = f"internal error ({type(err).__name__}) — previous result kept"
         if prev_state is None:  # a shared link outside the domain: fall back to the defaults
-            return update(None, {"search": ""}, None) if values.get("search") else out
+            return _update(None, {"search": ""}, None, None, None) if values.get("search") else out
         out.update({f"ctl:{k}": v for k, v in changed_controls(control_values(prev_state), values).items()})
         return out
     out["notice"] = " · ".join(res.notices)
@@ -516,12 +538,20 @@ def register(app: Any) -> None:
             "previous": State(ids.STATE, "data"),
             "prev_dm_key": State(ids.DM_KEY, "data"),
             "prev_scan_key": State(ids.SCAN_KEY, "data"),
+            **{_safe(f"shown:{k}"): _shown_state(k) for k in SHOWN_KEYS},
         },
         prevent_initial_call="initial_duplicate",
     )
     def on_controls(
         previous: dict | None, prev_dm_key: dict | None, prev_scan_key: dict | None, **kwargs: Any
     ) -> dict[str, Any]:
+        shown = {k: kwargs.pop(_safe(f"shown:{k}")) for k in SHOWN_KEYS}
         values = {in_keys[k]: v for k, v in kwargs.items()}
-        result = update(ctx.triggered_id, values, previous, prev_dm_key, prev_scan_key)
+        result = update(ctx.triggered_id, values, previous, prev_dm_key, prev_scan_key, shown)
         return {out_keys[k]: v for k, v in result.items()}
+
+
+def _shown_state(key: str) -> State:
+    """State carrying what the page shows for output ``key`` (same component and property)."""
+    spec = _outputs()[_safe(key)]
+    return State(spec.component_id, spec.component_property)

@@ -321,3 +321,14 @@ def test_precomputed_dm_plane_is_used_only_when_it_matches_exactly() -> None:
     live = relic_data._plane_rows(m[::13], g[::13], 0.024, 8.4e-5, "energy_dependent", None)
     for k in ("nbe", "cbe"):
         np.testing.assert_allclose(pre[k][::13, ::13], live[k], rtol=1e-6)
+
+
+def test_outputs_equal_to_what_the_page_shows_are_not_resent() -> None:
+    start = first_load()
+    vals = values_for(AppState(), **{ids.slider(ids.M_A): 0.0})
+    shown = {k: "" for k in point.SHOWN_KEYS} | {"page_class": "theme-light", "fbe_out": None}
+    out = update(ids.slider(ids.M_A), vals, start["state"], start["dm_key"], start["scan_key"], shown)
+    assert all(out[k] is no_update for k in point.SHOWN_KEYS)
+    shown |= {f"msg:{ids.G_AWW}": "old message", "fbe_out": "Ωh² (fBE) = 0.13"}
+    out = update(ids.slider(ids.M_A), vals, start["state"], start["dm_key"], start["scan_key"], shown)
+    assert out[f"msg:{ids.G_AWW}"] == "" and out["fbe_out"] == ""  # cleared because they showed something
