@@ -380,9 +380,4 @@ def _crossing(x: FloatArray, lnY: FloatArray, lnYeq: FloatArray, above: NDArray[
     return float(math.exp(math.log(x[i - 1]) + t * (math.log(x[i]) - math.log(x[i - 1]))))
 
 
-def hubble_rate(T: float, thermo: ThermoTable | None = None) -> float:
-    """H(T) [GeV] (convenience re-export for plots)."""
-    return float(hubble(T, thermo or default_table()))
-
-
 __all__ = ["METHODS", "ConstantSigmaV", "RelicResult", "omega_h2"]
