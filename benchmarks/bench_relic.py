@@ -72,9 +72,8 @@ def bench(n_points: int, n_fbe: int) -> None:
             times.append(time.perf_counter() - t0)
             assert math.isfinite(res.omega_h2), res.message
         med = statistics.median(times)
-        print(
-            f"{method}: median {1e3 * med:8.2f} ms/point   (min {1e3 * min(times):.2f}, max {1e3 * max(times):.2f})"
-        )
+        lo, hi = 1e3 * min(times), 1e3 * max(times)
+        print(f"{method}: median {1e3 * med:8.2f} ms/point   (min {lo:.2f}, max {hi:.2f})")
 
 
 def scan() -> None:
@@ -101,9 +100,9 @@ def scan() -> None:
     ]
     for m_a, g_w, g_c in configs:
         print(f"\nm_a = {m_a} GeV, g_aWW = {g_w:g} GeV^-1, g_achi = {g_c:g} GeV^-1")
-        print(
-            f"{'delta':>8} {'Omega_nBE':>11} {'Omega_cBE':>11} {'Omega_fBE':>11} {'cBE/nBE':>8} {'fBE/cBE':>8} {'x_f':>5} {'x_kd':>5}"
-        )
+        heads = ("delta", "Omega_nBE", "Omega_cBE", "Omega_fBE", "cBE/nBE", "fBE/cBE", "x_f", "x_kd")
+        widths = (8, 11, 11, 11, 8, 8, 5, 5)
+        print(" ".join(f"{h:>{w}}" for h, w in zip(heads, widths, strict=True)))
         for d in deltas:
             model = ALPModel.from_detuning(m_a, d, g_w, g_c)
             n, c = omega_h2(model, "nbe"), omega_h2(model, "cbe")
