@@ -12,18 +12,19 @@ import logging
 import os
 
 import diskcache
-from dash import Dash, DiskcacheManager
+from dash import Dash
 
 import callbacks
 from callbacks import backend
+from callbacks.jobs import JobManager
 from layouts import build_layout
 
 
-def background_manager() -> DiskcacheManager:
+def background_manager() -> JobManager:
     """Background-callback manager on a disk cache shared by the workers of one host."""
     directory = backend.cache_dir() / "background"
     directory.mkdir(parents=True, exist_ok=True)
-    return DiskcacheManager(diskcache.Cache(str(directory)))
+    return JobManager(diskcache.Cache(str(directory)))
 
 
 def create_app() -> Dash:
@@ -52,4 +53,7 @@ app = create_app()
 server = app.server
 
 if __name__ == "__main__":
+    from callbacks.jobs import install_fork_hygiene
+
+    install_fork_hygiene()  # background jobs forked from the dev server drop its sockets
     app.run(host=os.environ.get("HOST", "127.0.0.1"), port=int(os.environ.get("PORT", "8050")), debug=False)

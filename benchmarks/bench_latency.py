@@ -22,6 +22,7 @@ import itertools
 import json
 import os
 import platform
+import signal
 import socket
 import statistics
 import subprocess
@@ -75,7 +76,9 @@ def gunicorn(workers: int = 2) -> Iterator[str]:
             "app:server",
         ]
         log = open(Path(cache) / "gunicorn.log", "w")
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
         url = f"http://127.0.0.1:{port}"
         try:
             deadline = time.time() + 60
@@ -94,12 +97,12 @@ def gunicorn(workers: int = 2) -> Iterator[str]:
             print((Path(cache) / "gunicorn.log").read_text()[-3000:], file=sys.stderr)
             raise
         finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=40)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            for sig, wait_s in ((signal.SIGTERM, 40), (signal.SIGKILL, None)):  # the whole process group
+                try:
+                    os.killpg(proc.pid, sig)
+                    proc.wait(timeout=wait_s)
+                except (ProcessLookupError, subprocess.TimeoutExpired):
+                    pass
             log.close()
 
 

@@ -169,3 +169,54 @@ def test_redis_going_away_later_is_a_cache_miss_not_an_error(caplog: pytest.LogC
         assert "cache backend" in caplog.text
     finally:
         backend.use_cache(saved)
+
+
+def test_forked_jobs_drop_the_servers_sockets() -> None:
+    """A job forked from a server must not keep the server's client connections open."""
+    import os
+    import socket
+
+    from callbacks.jobs import close_inherited_sockets
+
+    a, b = socket.socketpair()
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the "job"
+        try:
+            close_inherited_sockets()
+            try:
+                os.fstat(a.fileno())
+                verdict = b"open"
+            except OSError:
+                verdict = b"closed"
+            os.write(write_end, verdict)
+        finally:
+            os._exit(0)
+    os.close(write_end)
+    os.waitpid(pid, 0)
+    verdict = os.read(read_end, 16)
+    os.close(read_end)
+    a.close()
+    b.close()
+    assert verdict == b"closed"
+
+
+def test_terminating_a_job_never_blocks() -> None:
+    import subprocess
+    import sys
+    import time
+
+    import diskcache
+    import psutil
+
+    from callbacks.jobs import JobManager
+
+    manager = JobManager(diskcache.Cache())
+    proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    t0 = time.perf_counter()
+    manager.terminate_job(proc.pid)
+    assert time.perf_counter() - t0 < 0.5
+    proc.wait(timeout=5)  # killed (and already reaped by terminate_job: it is our child)
+    assert not psutil.pid_exists(proc.pid) or psutil.Process(proc.pid).status() == psutil.STATUS_ZOMBIE
+    manager.terminate_job(proc.pid)  # already gone: no error
+    manager.terminate_job(None)

@@ -9,6 +9,7 @@ import importlib
 import json
 import os
 import shlex
+import signal
 import socket
 import subprocess
 import sys
@@ -96,7 +97,13 @@ def test_the_docker_cmd_serves_health_with_two_workers(tmp_path: Path) -> None:
     exe = Path(sys.executable).parent / argv[0]
     env = {**os.environ, "ALP_CACHE_DIR": str(tmp_path), "GUNICORN_WORKERS": "2", "GUNICORN_ACCESSLOG": ""}
     proc = subprocess.Popen(
-        [str(exe), *argv[1:]], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        [str(exe), *argv[1:]],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,  # its own process group, stopped as a whole below
     )
     try:
         deadline = time.time() + 30
@@ -114,10 +121,10 @@ def test_the_docker_cmd_serves_health_with_two_workers(tmp_path: Path) -> None:
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/_dash-layout", timeout=5) as r:
             assert r.status == 200
     finally:
-        proc.terminate()
+        os.killpg(proc.pid, signal.SIGTERM)
         try:
-            out, _ = proc.communicate(timeout=10)
+            out, _ = proc.communicate(timeout=30)
         except subprocess.TimeoutExpired:
-            proc.kill()
+            os.killpg(proc.pid, signal.SIGKILL)
             out, _ = proc.communicate()
     assert out.count("Booting worker") == 2, out

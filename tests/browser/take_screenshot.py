@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from conftest import CHROMIUM, CHROMIUM_ARGS, ROOT, free_port, wait_for_health
+from conftest import CHROMIUM, CHROMIUM_ARGS, ROOT, free_port, stop_group, wait_for_health
 
 
 def main() -> None:
@@ -38,7 +38,14 @@ def main() -> None:
             f"127.0.0.1:{port}",
             "app:server",
         ]
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            cmd,
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         url = f"http://127.0.0.1:{port}"
         try:
             wait_for_health(url, proc)
@@ -54,8 +61,7 @@ def main() -> None:
                 page.screenshot(path=str(args.out), full_page=True)
                 browser.close()
         finally:
-            proc.terminate()
-            proc.wait(timeout=40)
+            stop_group(proc)
     print(f"saved {args.out}")
 
 
