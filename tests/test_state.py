@@ -145,7 +145,7 @@ def test_query_round_trip_is_exact_after_rounding(
 
 
 def test_presets_are_valid_model_points() -> None:
-    assert {p.key for p in presets()} == {"viable", "displaced"}
+    assert {p.key for p in presets()} == {"abstract", "viable", "displaced"}
     viable = preset_state("viable")
     displaced = preset_state("displaced")
     assert viable is not None and displaced is not None
@@ -163,3 +163,17 @@ def test_store_dict_round_trip_and_garbage() -> None:
     assert AppState.from_dict(state.to_dict()) == state
     assert AppState.from_dict(None) == AppState()
     assert AppState.from_dict({"m_a": "evil"}) == AppState()
+
+
+def test_viable_preset_is_viable() -> None:
+    """The "viable" button lands on a point with Ωh²(cBE) = 0.12 that no measured limit excludes
+    and that sits inside the Belle II two-body-fit band."""
+    from physics import belle2_target, br_B_to_K_a, is_excluded, omega_h2, p_invisible_belle2
+
+    s = preset_state("viable")
+    assert s is not None
+    model = ALPModel.from_detuning(s.m_a, s.delta, s.g_aWW, s.g_achi)
+    assert not is_excluded(model)
+    assert abs(omega_h2(model, method="cbe").omega_h2 - 0.12) < 0.006
+    _, lo, hi = belle2_target(s.m_a, "two_body_fit")
+    assert lo <= br_B_to_K_a(s.m_a, s.g_aWW) * p_invisible_belle2(model) <= hi
