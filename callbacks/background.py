@@ -24,7 +24,7 @@ from .relic_data import (
     relic_point,
     viability,
 )
-from .state import AppState
+from .state import THEMES, AppState, check_field
 
 SetProgress = Callable[[tuple[str, str]], None]
 POLL_INTERVAL_MS = 400
@@ -40,6 +40,18 @@ def _progress(set_progress: SetProgress | None) -> Callable[[int, int], None] | 
     return report
 
 
+def _theme(key: object) -> str:
+    theme = key.get("theme") if isinstance(key, dict) else None
+    return theme if isinstance(theme, str) and theme in THEMES else "light"
+
+
+def _key_fields(key: object, names: tuple[str, ...]) -> list:
+    """The fields of a job key (client data) validated like the controls, or ``ValueError``."""
+    if not isinstance(key, dict):
+        raise ValueError("malformed request")
+    return [check_field(n, key.get(n)) for n in names]
+
+
 def dm_plane_job(
     key: dict | None, state_data: dict | None, set_progress: SetProgress | None = None
 ) -> tuple[dict, str]:
@@ -47,11 +59,12 @@ def dm_plane_job(
     if not key:
         raise PreventUpdate
     state = AppState.from_dict(state_data)
-    theme = str(key.get("theme", "light"))
+    theme = _theme(key)
     if not engine_available():
         return dm_plane_figure(None, None, theme, engine_missing_message()), ""
     try:
-        plane = dm_plane(float(key["delta"]), float(key["g_aWW"]), str(key["width"]), _progress(set_progress))
+        args = _key_fields(key, ("delta", "g_aWW", "width"))
+        plane = dm_plane(*args, _progress(set_progress))
     except (KeyError, TypeError, ValueError) as err:
         return dm_plane_figure(None, None, theme, f"not computed: {err}"), ""
     fig = dm_plane_figure(plane, (state.m_a, state.g_achi), theme)
@@ -68,17 +81,11 @@ def delta_scan_job(
     if not key:
         raise PreventUpdate
     state = AppState.from_dict(state_data)
-    theme = str(key.get("theme", "light"))
+    theme = _theme(key)
     if not engine_available():
         return delta_scan_figure(None, None, theme, engine_missing_message()), ""
     try:
-        scan = delta_scan(
-            float(key["m_a"]),
-            float(key["g_aWW"]),
-            float(key["g_achi"]),
-            str(key["width"]),
-            _progress(set_progress),
-        )
+        scan = delta_scan(*_key_fields(key, ("m_a", "g_aWW", "g_achi", "width")), _progress(set_progress))
     except (KeyError, TypeError, ValueError) as err:
         return delta_scan_figure(None, None, theme, f"not computed: {err}"), ""
     ratios = [r for r in scan["ratio_pos"] + scan["ratio_neg"] if r is not None]

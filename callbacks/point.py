@@ -41,6 +41,7 @@ from .state import (
     parse_number,
     parse_query,
     preset_state,
+    slider_position,
     to_query,
     to_slider,
 )
@@ -97,7 +98,11 @@ def resolve(trigger: Any, values: dict[str, Any], previous: AppState | None) -> 
             reset_controls=True,
         )
     if name == ids.slider(ids.DELTA):
-        delta = delta_from_controls(values.get(ids.DELTA_SIGN, 1), values.get(ids.slider(ids.DELTA), 0.0))
+        try:
+            pos = slider_position(values.get(ids.slider(ids.DELTA)), "δ")
+            delta = check_field("delta", delta_from_controls(values.get(ids.DELTA_SIGN, 1), pos))
+        except ValueError as err:
+            return Resolution(prev, field_msgs={ids.DELTA: str(err)}, reset_controls=True, rejected=True)
         return Resolution(replace(prev, delta=delta), reset_controls=True)
     if name == ids.text(ids.M_CHI):
         try:
@@ -107,10 +112,9 @@ def resolve(trigger: Any, values: dict[str, Any], previous: AppState | None) -> 
         return Resolution(replace(prev, delta=delta), reset_controls=True)
     for cid, fname in CONTROL_FIELDS.items():
         if name == ids.slider(cid):
-            raw = values.get(ids.slider(cid))
             try:
-                value = check_field(fname, 10.0 ** float(raw)) if raw is not None else None
-            except (TypeError, ValueError) as err:
+                value = check_field(fname, 10.0 ** slider_position(values.get(ids.slider(cid)), fname))
+            except ValueError as err:
                 return Resolution(prev, field_msgs={cid: str(err)}, reset_controls=True, rejected=True)
             return Resolution(replace(prev, **{fname: value}), reset_controls=True)
         if name == ids.text(cid):
@@ -433,8 +437,11 @@ def changed_controls(target: dict[str, Any], shown: dict[str, Any]) -> dict[str,
     for key, value in target.items():
         current = shown.get(key)
         if isinstance(value, float) and isinstance(current, int | float) and not isinstance(current, bool):
-            if abs(value - float(current)) < 1e-9:
-                continue
+            try:
+                if abs(value - float(current)) < 1e-9:
+                    continue
+            except OverflowError:  # a huge integer from a forged request: differs
+                pass
         elif current is not None and str(current) == str(value):
             continue
         out[key] = value

@@ -154,7 +154,10 @@ def parse_number(text: object, label: str) -> float:
     if isinstance(text, bool) or text is None:
         raise ValueError(f"{label}: enter a number")
     if isinstance(text, int | float):
-        value = float(text)
+        try:
+            value = float(text)
+        except OverflowError:  # an integer beyond 1.8e308 (a JSON request can carry one)
+            raise ValueError(f"{label}: must be a finite number") from None
     else:
         s = str(text).strip().replace("−", "-").replace("×10^", "e").replace("E", "e")
         if not s:
@@ -206,7 +209,10 @@ def check_m_chi(value: float, m_a: float) -> float:
     """δ implied by a typed m_χ at the current m_a (validated like δ)."""
     if value <= 0:
         raise ValueError(f"m_χ must be > 0 GeV, got {value:g}")
-    return check_delta(m_a**2 / (4.0 * value**2) - 1.0)
+    ratio = m_a / (2.0 * value)
+    if ratio > 1e3:  # δ would be ~1e6 or overflow: far outside the range
+        raise ValueError(f"m_χ = {value:g} GeV is too small for m_a = {m_a:g} GeV")
+    return check_delta(ratio * ratio - 1.0)
 
 
 _NUMERIC_CHECKS = {"m_a": check_m_a, "delta": check_delta, "g_aWW": check_g_aWW, "g_achi": check_g_achi}
@@ -281,6 +287,18 @@ def state_fields() -> tuple[str, ...]:
 def to_slider(value: float) -> float:
     """log10 slider position of a positive value, on the slider step."""
     return round(round(math.log10(value) / SLIDER_STEP) * SLIDER_STEP, 6)
+
+
+MAX_SLIDER_POSITION = 20.0
+"""|log10| bound on a slider position sent by the page (the sliders span −7…1)."""
+
+
+def slider_position(raw: object, label: str) -> float:
+    """A log10 slider position from a request, or ``ValueError`` (never OverflowError/TypeError)."""
+    pos = parse_number(raw, label)
+    if abs(pos) > MAX_SLIDER_POSITION:
+        raise ValueError(f"{label}: slider position {pos:g} out of range")
+    return pos
 
 
 def from_slider(position: float) -> float:
