@@ -15,12 +15,15 @@ import hashlib
 import logging
 import math
 import os
+import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
 from flask import Flask
 from flask_caching import Cache
+from flask_caching.backends.filesystemcache import FileSystemCache
+from flask_caching.backends.rediscache import RedisCache
 
 from .state import round_sig
 
@@ -33,6 +36,10 @@ REDIS_URL_ENV = "REDIS_URL"
 CACHE_TIMEOUT_S = 7 * 24 * 3600
 CACHE_SCHEMA = 1
 """Bump when the shape of a cached result changes."""
+REDIS_TIMEOUT_S = 0.5
+"""Connect and read timeout of every Redis call (a hung Redis must not hang the page)."""
+REDIS_RETRY_S = 30.0
+"""After a Redis failure, the physics cache skips Redis for this long (pure misses, no waits)."""
 
 F = TypeVar("F", bound=Callable[..., Any])
 _ACTIVE: dict[str, Cache | None] = {"cache": None}
@@ -67,7 +74,8 @@ def cache_config(
     url = env.get(REDIS_URL_ENV, "").strip()
     if url:
         if reachable(url):
-            return {**common, "CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": url}
+            timeouts = {"socket_connect_timeout": REDIS_TIMEOUT_S, "socket_timeout": REDIS_TIMEOUT_S}
+            return {**common, "CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": url, "CACHE_OPTIONS": timeouts}
         log.warning("%s is set but Redis is unreachable: falling back to the file cache", REDIS_URL_ENV)
     directory = cache_dir(env) / "physics"
     return {
@@ -78,14 +86,91 @@ def cache_config(
     }
 
 
-def make_cache(server: Flask, env: Mapping[str, str] | None = None) -> Cache:
-    """Create the physics cache for ``server`` and make it the active one."""
-    config = cache_config(env)
+class SelfHealingFileCache(FileSystemCache):
+    """File cache that recreates its directory when it was deleted under a running app.
+
+    (cachelib's never does: every later write fails and the cache stays off until a restart.
+    Unreadable entries are already misses there and are overwritten by the next write.)
+    """
+
+    def set(self, key: str, value: Any, timeout: int | None = None, mgmt_element: bool = False) -> bool:
+        os.makedirs(self._path, exist_ok=True)
+        return super().set(key, value, timeout, mgmt_element)
+
+
+class FailFastRedisCache(RedisCache):
+    """Redis cache that steps aside while Redis is down or hung.
+
+    A connection error or timeout makes every call a miss (reads) or a no-op (writes) for
+    :data:`REDIS_RETRY_S` seconds, logged once, instead of a wait of :data:`REDIS_TIMEOUT_S`
+    on each of the several lookups a slider update makes.
+    """
+
+    _down_until = 0.0
+
+    def _guard(self, call: Callable[..., Any], default: Any, *args: Any, **kwargs: Any) -> Any:
+        if time.monotonic() < self._down_until:
+            return default
+        try:
+            return call(*args, **kwargs)
+        except (OSError, ConnectionError, TimeoutError, _redis_error()) as err:
+            self._down_until = time.monotonic() + REDIS_RETRY_S
+            log.warning("Redis failed (%r): physics cache bypassed for %.0f s", err, REDIS_RETRY_S)
+            return default
+
+    def get(self, key: str) -> Any:
+        return self._guard(super().get, None, key)
+
+    def get_many(self, *keys: str) -> list[Any]:
+        return self._guard(super().get_many, [None] * len(keys), *keys)
+
+    def has(self, key: str) -> bool:
+        return self._guard(super().has, False, key)
+
+    def set(self, key: str, value: Any, timeout: int | None = None) -> Any:
+        return self._guard(super().set, False, key, value, timeout)
+
+    def add(self, key: str, value: Any, timeout: int | None = None) -> Any:
+        return self._guard(super().add, False, key, value, timeout)
+
+    def set_many(self, mapping: dict[str, Any], timeout: int | None = None) -> Any:
+        return self._guard(super().set_many, [], mapping, timeout)
+
+    def delete(self, key: str) -> Any:
+        return self._guard(super().delete, False, key)
+
+    def delete_many(self, *keys: str) -> Any:
+        return self._guard(super().delete_many, [], *keys)
+
+
+def _redis_error() -> type[Exception]:
+    try:
+        import redis
+
+        return redis.RedisError
+    except ImportError:  # redis-py missing: RedisCache is never configured
+        return ConnectionError
+
+
+_BACKENDS = {
+    "FileSystemCache": f"{__name__}.SelfHealingFileCache",
+    "RedisCache": f"{__name__}.FailFastRedisCache",
+}
+
+
+def make_cache(server: Flask, env: Mapping[str, str] | None = None, **kwargs: Any) -> Cache:
+    """Create the physics cache for ``server`` and make it the active one.
+
+    ``kwargs`` go to :func:`cache_config` (tests pass ``reachable``).
+    """
+    config = cache_config(env, **kwargs)
     if config["CACHE_TYPE"] == "FileSystemCache":
         Path(config["CACHE_DIR"]).mkdir(parents=True, exist_ok=True)
+    kind = config["CACHE_TYPE"]
+    config = {**config, "CACHE_TYPE": _BACKENDS.get(kind, kind)}
     cache = Cache(server, config=config)  # app bound: usable outside a request (background jobs)
     use_cache(cache)
-    log.info("physics cache: %s", config["CACHE_TYPE"])
+    log.info("physics cache: %s", kind)
     return cache
 
 

@@ -10,12 +10,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from dash import Input, Output, State, html
+from dash import Input, Output, State, ctx, html
 from dash.exceptions import PreventUpdate
 
 from layouts import ids
 from layouts.figures import delta_scan_figure, dm_plane_figure
 
+from .jobs import JOB_LOST
 from .relic_data import (
     delta_scan,
     dm_plane,
@@ -122,34 +123,85 @@ def fbe_job(state_data: dict | None, set_progress: SetProgress | None = None) ->
     )
 
 
+def failure_text(err: Exception) -> str:
+    """What a page shows when its background job died or failed (never a traceback)."""
+    if JOB_LOST in str(err):
+        return "The computation stopped before it finished (server busy or restarted)."
+    return "The computation failed on the server."
+
+
+def dm_retry_state(err: Exception, theme: str = "light") -> list:
+    """``on_error`` of the DM-plane callback: a message in the figure and the Retry button."""
+    text = failure_text(err)
+    return [dm_plane_figure(None, None, theme, f"{text} Press Retry."), text, False]
+
+
+def scan_retry_state(err: Exception, theme: str = "light") -> list:
+    """``on_error`` of the δ-scan callback: a message in the figure and the Retry button."""
+    text = failure_text(err)
+    return [delta_scan_figure(None, None, theme, f"{text} Press Retry."), text, False]
+
+
+def fbe_retry_state(err: Exception) -> html.Div:
+    """``on_error`` of the fBE callback: its button is the retry."""
+    return html.Div(f"{failure_text(err)} Press “Compute fBE” to retry.", className="warn")
+
+
+def _page_theme(key_id: str) -> str:
+    try:
+        return _theme(ctx.inputs.get(f"{key_id}.data"))
+    except Exception:  # outside a request or an unexpected payload
+        return "light"
+
+
 def register(app: Any) -> None:
     """Register the three background callbacks on ``app`` (uses the app's callback manager)."""
 
     @app.callback(
-        output=[Output(ids.DM_FIG, "figure"), Output(ids.DM_STATUS, "children")],
-        inputs=Input(ids.DM_KEY, "data"),
+        output=[
+            Output(ids.DM_FIG, "figure"),
+            Output(ids.DM_STATUS, "children"),
+            Output(ids.DM_RETRY, "hidden"),
+        ],
+        inputs=[Input(ids.DM_KEY, "data"), Input(ids.DM_RETRY, "n_clicks")],
         state=State(ids.STATE, "data"),
         background=True,
         progress=[Output(ids.DM_PROGRESS, "value"), Output(ids.DM_PROGRESS, "max")],
-        running=[(Output(ids.DM_PROGRESS, "className"), "progress busy", "progress")],
+        running=[
+            (Output(ids.DM_PROGRESS, "className"), "progress busy", "progress"),
+            (Output(ids.DM_RETRY, "disabled"), True, False),
+        ],
+        on_error=lambda err: dm_retry_state(err, _page_theme(ids.DM_KEY)),
         prevent_initial_call=True,
         interval=POLL_INTERVAL_MS,
     )
-    def on_dm_key(set_progress: SetProgress, key: dict | None, state_data: dict | None) -> tuple[dict, str]:
-        return dm_plane_job(key, state_data, set_progress)
+    def on_dm_key(
+        set_progress: SetProgress, key: dict | None, _retries: int | None, state_data: dict | None
+    ) -> tuple[dict, str, bool]:
+        return (*dm_plane_job(key, state_data, set_progress), True)
 
     @app.callback(
-        output=[Output(ids.SCAN_FIG, "figure"), Output(ids.SCAN_STATUS, "children")],
-        inputs=Input(ids.SCAN_KEY, "data"),
+        output=[
+            Output(ids.SCAN_FIG, "figure"),
+            Output(ids.SCAN_STATUS, "children"),
+            Output(ids.SCAN_RETRY, "hidden"),
+        ],
+        inputs=[Input(ids.SCAN_KEY, "data"), Input(ids.SCAN_RETRY, "n_clicks")],
         state=State(ids.STATE, "data"),
         background=True,
         progress=[Output(ids.SCAN_PROGRESS, "value"), Output(ids.SCAN_PROGRESS, "max")],
-        running=[(Output(ids.SCAN_PROGRESS, "className"), "progress busy", "progress")],
+        running=[
+            (Output(ids.SCAN_PROGRESS, "className"), "progress busy", "progress"),
+            (Output(ids.SCAN_RETRY, "disabled"), True, False),
+        ],
+        on_error=lambda err: scan_retry_state(err, _page_theme(ids.SCAN_KEY)),
         prevent_initial_call=True,
         interval=POLL_INTERVAL_MS,
     )
-    def on_scan_key(set_progress: SetProgress, key: dict | None, state_data: dict | None) -> tuple[dict, str]:
-        return delta_scan_job(key, state_data, set_progress)
+    def on_scan_key(
+        set_progress: SetProgress, key: dict | None, _retries: int | None, state_data: dict | None
+    ) -> tuple[dict, str, bool]:
+        return (*delta_scan_job(key, state_data, set_progress), True)
 
     @app.callback(
         output=Output(ids.FBE_OUT, "children"),
@@ -163,6 +215,7 @@ def register(app: Any) -> None:
             (Output(ids.FBE_PROGRESS, "className"), "progress busy", "progress"),
         ],
         cancel=[Input(ids.FBE_CANCEL, "n_clicks")],
+        on_error=fbe_retry_state,
         prevent_initial_call=True,
         interval=POLL_INTERVAL_MS,
     )

@@ -10,6 +10,17 @@ without waiting; the owning worker reaps the zombie when it next starts or polls
 
 Jobs are forks of a server process; :func:`install_fork_hygiene` makes them drop the server's
 sockets (see :func:`close_inherited_sockets`).
+
+Two more departures from DiskcacheManager, both found by the load and fault tests:
+
+- Results are kept (``cache_by``: the physics fingerprint; evicted a day after the last read)
+  instead of deleted by the first reader. Dash keys a result by the callback's inputs, so two
+  people on the same shared link start two jobs with one key; with delete-on-read the first
+  poll took the result and the other page never got its figure ("computing…" forever).
+- A job that died without a result (killed, out of memory, its worker restarted) is reported
+  as an error instead of "no update", so the callback's ``on_error`` shows a retry instead of
+  a spinner or "computing…" that never ends. Jobs this manager terminated on purpose
+  (superseded, cancelled) are not reported. Errors are never kept as results.
 """
 
 from __future__ import annotations
@@ -20,9 +31,35 @@ from typing import Any
 
 from dash import DiskcacheManager
 
+JOB_LOST = "the computation stopped before it finished"
+RESULT_EXPIRE_S = 24 * 3600
+_TERMINATED = "alp-terminated-job:"
+
+
+def _fingerprint() -> str:
+    from .backend import physics_fingerprint
+
+    return physics_fingerprint()
+
 
 class JobManager(DiskcacheManager):
-    """DiskcacheManager whose ``terminate_job`` never blocks."""
+    """DiskcacheManager: non-blocking ``terminate_job``, shared results, lost jobs reported."""
+
+    def __init__(
+        self, cache: Any, cache_by: list | None = None, expire: int | None = RESULT_EXPIRE_S
+    ) -> None:
+        super().__init__(cache, cache_by=[_fingerprint] if cache_by is None else cache_by, expire=expire)
+
+    def get_result(self, key: str, job: Any) -> Any:
+        """The job's result; an error if the job is gone without one (see the module doc)."""
+        result = super().get_result(key, job)
+        if result is self.UNDEFINED and job is not None and not self.job_running(job):
+            result = super().get_result(key, job)  # it may have finished between the two looks
+            if result is self.UNDEFINED and self.handle.get(f"{_TERMINATED}{job}") is None:
+                return {"background_callback_error": {"msg": JOB_LOST, "tb": ""}}
+        if isinstance(result, dict) and "background_callback_error" in result:
+            self.clear_cache_entry(key)  # shown once; the next request computes again
+        return result
 
     def terminate_job(self, job: Any) -> None:
         """SIGKILL the job process and its children (no lock held, no wait)."""
@@ -31,6 +68,7 @@ class JobManager(DiskcacheManager):
         if job is None:
             return
         try:
+            self.handle.set(f"{_TERMINATED}{int(job)}", True, expire=3600)
             proc = psutil.Process(int(job))
             children = proc.children(recursive=True)
         except (psutil.NoSuchProcess, ValueError):

@@ -97,6 +97,7 @@ def dm_panel(theme: str) -> html.Section:
                 [
                     html.Progress(id=ids.DM_PROGRESS, value="0", max="1", className="progress"),
                     html.Span(id=ids.DM_STATUS, className="status"),
+                    html.Button("Retry", id=ids.DM_RETRY, n_clicks=0, hidden=True, className="retry"),
                 ],
                 className="progress-row",
             ),
@@ -114,6 +115,7 @@ def scan_panel(theme: str) -> html.Section:
                 [
                     html.Progress(id=ids.SCAN_PROGRESS, value="0", max="1", className="progress"),
                     html.Span(id=ids.SCAN_STATUS, className="status"),
+                    html.Button("Retry", id=ids.SCAN_RETRY, n_clicks=0, hidden=True, className="retry"),
                 ],
                 className="progress-row",
             ),

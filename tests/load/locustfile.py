@@ -19,30 +19,20 @@ Request names carry ``[cold]`` when no simulated user requested that parameter p
 
 from __future__ import annotations
 
-import json
 import random
-import re
 import sys
 import time
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 from locust import HttpUser, between, events, task
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from callbacks.point import control_values, dm_key, scan_key  # noqa: E402
-from callbacks.state import (  # noqa: E402
-    AppState,
-    check_field,
-    delta_from_controls,
-    to_query,
-    to_slider,
-)
+from callbacks.state import AppState, check_field, delta_from_controls, to_query, to_slider  # noqa: E402
+from tests.load.dash_protocol import UPDATE, Protocol, end_id, scan_job, scripts  # noqa: E402
 
-UPDATE = "/_dash-update-component"
 SLIDERS = {"ma-slider": "m_a", "delta-slider": "delta", "gww-slider": "g_aWW", "gchi-slider": "g_achi"}
 SLIDER_RANGE = {"ma-slider": (-1.3, 0.69), "delta-slider": (-4.0, 0.0), "gww-slider": (-7.0, -2.0),
                 "gchi-slider": (-6.0, 0.0)}  # fmt: skip
@@ -79,33 +69,6 @@ def slider_pos(s: AppState, slider: str) -> float:
     return to_slider(abs(value))
 
 
-def find_pattern_ids(layout: Any, kind: str) -> list[dict]:
-    """Ids of every component in the layout JSON whose dict id has ``type == kind``."""
-    found: list[dict] = []
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            cid = node.get("props", {}).get("id") if "props" in node else None
-            if isinstance(cid, dict) and cid.get("type") == kind:
-                found.append(cid)
-            for v in node.values():
-                walk(v)
-        elif isinstance(node, list):
-            for v in node:
-                walk(v)
-
-    walk(layout)
-    return found
-
-
-def outputs_of(spec: str) -> list[dict[str, str]] | dict[str, str]:
-    """The renderer's ``outputs`` field for an output spec string ("..a.b...c.d.." or "a.b")."""
-    if not spec.startswith(".."):
-        cid, _, prop = spec.rpartition(".")
-        return {"id": cid, "property": prop}
-    return [dict(zip(("id", "property"), p.rsplit(".", 1), strict=True)) for p in spec[2:-2].split("...")]
-
-
 class DashboardUser(HttpUser):
     """One person with the dashboard open in a browser tab."""
 
@@ -119,55 +82,21 @@ class DashboardUser(HttpUser):
     def open_page(self, search: str, first_visit: bool = False) -> None:
         """GET the page for ``search`` and the layout/dependencies, as a browser does on load."""
         with self.client.get("/" + search, name="GET / (page)", catch_response=True) as r:
-            m = re.search(r'<script id="_dash-config" type="application/json">(.*?)</script>', r.text, re.S)
-            if r.status_code != 200 or m is None:
-                r.failure(f"page: HTTP {r.status_code}, no _dash-config")
+            self.end_id = end_id(r.text)
+            if r.status_code != 200 or self.end_id is None:
+                r.failure(f"page: HTTP {r.status_code}, no end_id")
                 return
-            self.end_id = json.loads(m.group(1)).get("end_id")
-            scripts = re.findall(r'<script src="([^"]+)"', r.text)
         if first_visit:
-            for src in scripts:  # the browser's first visit downloads the bundles once
+            for src in scripts(r.text):  # the browser's first visit downloads the bundles once
                 self.client.get(src, name="GET script bundle (first visit)")
-        self.layout = self.client.get("/_dash-layout", name="GET /_dash-layout").json()
+        layout = self.client.get("/_dash-layout", name="GET /_dash-layout").json()
         deps = self.client.get("/_dash-dependencies", name="GET /_dash-dependencies").json()
-        self.main = next(d for d in deps if "flavour-fig.figure" in d["output"])
-        self.scan = next(d for d in deps if d["output"].startswith("..scan-fig.figure"))
-        self.presets = find_pattern_ids(self.layout, "preset")
-
-    def main_payload(self, new: AppState, previous: AppState | None, search: str, trigger: str) -> dict:
-        values = {**control_values(new if previous else AppState()), "url": search}
-        inputs: list[Any] = []
-        for item in self.main["inputs"]:
-            cid, prop = item["id"], item["property"]
-            if cid.startswith("{"):  # pattern-matching ALL: every preset button of the layout
-                inputs.append([{"id": pid, "property": prop, "value": 0} for pid in self.presets])
-            else:
-                inputs.append({"id": cid, "property": prop, "value": values[cid]})
-        stores: dict[str, Any] = {}
-        if previous is not None:
-            stores = {"state": previous.to_dict(), "dm-key": dm_key(previous), "scan-key": scan_key(previous)}
-        shown = {"page": f"theme-{(previous or AppState()).theme}"}
-        state = []
-        for s in self.main["state"]:
-            entry = {"id": s["id"], "property": s["property"]}
-            if s["id"] in stores or (previous is None and s["id"] not in shown):
-                entry["value"] = stores.get(s["id"])
-            else:
-                entry["value"] = shown.get(s["id"])
-            state.append(entry)
-        return {
-            "output": self.main["output"],
-            "outputs": outputs_of(self.main["output"]),
-            "inputs": inputs,
-            "changedPropIds": [trigger],
-            "parsedChangedPropsIds": [trigger],
-            "state": state,
-        }
+        self.protocol = Protocol(deps, layout)
 
     def post_main(
         self, new: AppState, previous: AppState | None, search: str, trigger: str, name: str
     ) -> None:
-        body = self.main_payload(new, previous, search, trigger)
+        body = self.protocol.main_payload(new, previous, search, trigger)
         with self.client.post(
             UPDATE, params={"endId": self.end_id}, json=body, name=name, catch_response=True
         ) as r:
@@ -221,15 +150,7 @@ class DashboardUser(HttpUser):
     @task(1)
     def wait_for_delta_scan(self) -> None:
         """Let the δ-scan background callback of the current point finish (start + polls)."""
-        key = scan_key(self.state)
-        body = {
-            "output": self.scan["output"],
-            "outputs": outputs_of(self.scan["output"]),
-            "inputs": [{"id": "scan-key", "property": "data", "value": key}],
-            "changedPropIds": ["scan-key.data"],
-            "parsedChangedPropsIds": ["scan-key.data"],
-            "state": [{"id": "state", "property": "data", "value": self.state.to_dict()}],
-        }
+        body = scan_job(self.protocol, self.state)
         tag = temperature(("δ scan", *point_key(self.state)))
         t0 = time.perf_counter()
         r = self.client.post(UPDATE, params={"endId": self.end_id}, json=body, name="δ scan: start job")

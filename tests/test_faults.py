@@ -1,0 +1,255 @@
+"""Faults: the cache disappears or rots, Redis is down or hangs, two processes write one cache
+key, a background job is killed. The quick versions (here, default suite) call the app's cache
+layer and job manager directly; ``@pytest.mark.load`` ones run a real gunicorn and a real
+redis-server (``make test-load``).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import diskcache
+import pytest
+from flask import Flask
+
+from callbacks import backend, background
+from callbacks.flavour_data import _flavour_point, flavour_point
+from callbacks.jobs import JOB_LOST, JobManager
+from tests._servers import REDIS_SERVER, ROOT, free_port, redis_server
+
+ARGS = (2.0, 0.024, 8.4e-5, 1e-3, "excess")
+needs_redis = pytest.mark.skipif(
+    REDIS_SERVER is None, reason="redis-server not installed (scripts/system_deps.sh)"
+)
+
+
+@pytest.fixture(scope="module")
+def reference() -> dict[str, Any]:
+    """The flavour point computed without any cache."""
+    return _flavour_point.uncached(*ARGS)
+
+
+@pytest.fixture
+def file_cache(tmp_path: Path) -> Iterator[Path]:
+    """The app's physics cache on files under ``tmp_path`` (active for the test); yields its dir."""
+    saved = backend.active_cache()
+    backend.make_cache(Flask(__name__), {"ALP_CACHE_DIR": str(tmp_path)})
+    yield tmp_path / "physics"
+    backend.use_cache(saved)
+
+
+def cached(args: tuple = ARGS) -> Any:
+    """What the cache holds for flavour_point(*args) (None: a miss; never computes)."""
+    return backend.peek(_flavour_point, *args)
+
+
+def no_errors_logged(caplog: pytest.LogCaptureFixture) -> bool:
+    return not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+# ----------------------------------------------------------------------------- file cache
+def test_deleted_cache_directory_is_recomputed_and_recreated(
+    file_cache: Path, reference: dict, caplog: pytest.LogCaptureFixture
+) -> None:
+    assert flavour_point(*ARGS) == reference and cached() == reference
+    shutil.rmtree(file_cache)
+    assert flavour_point(*ARGS) == reference  # recomputed, no exception
+    assert file_cache.is_dir() and cached() == reference, "the cache must work again, not stay disabled"
+    assert no_errors_logged(caplog)
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        pytest.param(lambda b: b"", id="emptied"),
+        pytest.param(lambda b: b[:3], id="truncated-header"),
+        pytest.param(lambda b: b[:4] + os.urandom(64), id="garbage-pickle"),
+        pytest.param(lambda b: b[: len(b) // 2], id="half-written"),
+    ],
+)
+def test_corrupted_cache_files_are_recomputed_and_healed(
+    file_cache: Path, reference: dict, damage: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    flavour_point(*ARGS)
+    files = [p for p in file_cache.iterdir() if p.is_file()]
+    assert files
+    for p in files:  # every entry, the memoize version keys included
+        p.write_bytes(damage(p.read_bytes()))
+    assert flavour_point(*ARGS) == reference
+    assert cached() == reference, "a corrupted entry must be replaced, not fail forever"
+    assert no_errors_logged(caplog)
+
+
+WRITER = r"""
+import sys, time
+sys.path.insert(0, {root!r})
+from flask import Flask
+from callbacks import backend
+from callbacks.flavour_data import flavour_point
+cache = backend.make_cache(Flask("w"), {{"ALP_CACHE_DIR": {dir!r}}})
+me, n, bad = int(sys.argv[1]), 0, 0
+deadline = time.time() + {seconds}
+while time.time() < deadline:
+    n += 1
+    value = {{"writer": me, "seq": n, "payload": [me] * 20000}}
+    cache.set("shared-key", value)
+    got = cache.get("shared-key")
+    if got is not None and (got["payload"] != [got["writer"]] * 20000):
+        bad += 1
+ref = flavour_point(2.0, 0.0241, 8.4e-5, 1e-3, "excess")  # both compute and store one memo key
+print(n, bad, ref["br_B_to_K_a"], flush=True)
+"""
+
+
+def test_two_processes_writing_one_key_never_corrupt_it(tmp_path: Path) -> None:
+    script = WRITER.format(root=str(ROOT), dir=str(tmp_path), seconds=3.0)
+    procs = [
+        subprocess.Popen([sys.executable, "-c", script, str(i)], stdout=subprocess.PIPE, text=True, cwd=ROOT)
+        for i in (1, 2)
+    ]
+    outs = [p.communicate(timeout=120)[0].split() for p in procs]
+    assert all(p.returncode == 0 for p in procs)
+    assert all(int(n) > 20 and int(bad) == 0 for n, bad, _ in outs), outs
+    assert outs[0][2] == outs[1][2]  # the same memoized value from both processes
+    saved = backend.active_cache()
+    try:
+        cache = backend.make_cache(Flask(__name__), {"ALP_CACHE_DIR": str(tmp_path)})
+        last = cache.get("shared-key")
+        assert last["writer"] in (1, 2) and last["payload"] == [last["writer"]] * 20000
+        assert str(cached((2.0, 0.0241, 8.4e-5, 1e-3, "excess"))["br_B_to_K_a"]) == outs[0][2]
+    finally:
+        backend.use_cache(saved)
+
+
+# ----------------------------------------------------------------------------- Redis
+@contextmanager
+def silent_server() -> Iterator[str]:
+    """A TCP port that accepts connections and never answers (a hung Redis); yields its URL."""
+    with socket.socket() as srv:
+        srv.bind(("127.0.0.1", 0))
+        srv.listen(16)
+        yield f"redis://127.0.0.1:{srv.getsockname()[1]}/0"
+
+
+def within(seconds: float, fn: Any) -> Any:
+    """``fn()`` in a thread; fails if it has not returned after ``seconds`` (a hang)."""
+    box: dict[str, Any] = {}
+    t = threading.Thread(target=lambda: box.setdefault("out", fn()), daemon=True)
+    t.start()
+    t.join(seconds)
+    assert not t.is_alive(), f"still blocked after {seconds} s"
+    return box.get("out")
+
+
+def test_redis_url_on_a_closed_port_falls_back_to_files(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    env = {"REDIS_URL": f"redis://127.0.0.1:{free_port()}/0", "ALP_CACHE_DIR": str(tmp_path)}
+    t0 = time.perf_counter()
+    cfg = backend.cache_config(env)
+    assert time.perf_counter() - t0 < 2.0
+    assert cfg["CACHE_TYPE"] == "FileSystemCache"
+    warnings = [r for r in caplog.records if r.levelno == logging.WARNING and "REDIS_URL" in r.getMessage()]
+    assert warnings and "file cache" in warnings[0].getMessage()
+
+
+def test_a_hung_redis_at_start_up_falls_back_quickly(tmp_path: Path) -> None:
+    with silent_server() as url:
+        cfg = within(5.0, lambda: backend.cache_config({"REDIS_URL": url, "ALP_CACHE_DIR": str(tmp_path)}))
+    assert cfg["CACHE_TYPE"] == "FileSystemCache"
+
+
+def redis_cache(url: str) -> None:
+    """Make a RedisCache on ``url`` the active physics cache (as make_cache does when Redis answers)."""
+    backend.make_cache(Flask(__name__), {"REDIS_URL": url}, reachable=lambda u: True)
+
+
+def test_redis_that_hangs_after_start_up_is_a_slow_miss_not_a_hang(reference: dict) -> None:
+    saved = backend.active_cache()
+    try:
+        with silent_server() as url:
+            redis_cache(url)
+            assert within(10.0, lambda: flavour_point(*ARGS)) == reference
+    finally:
+        backend.use_cache(saved)
+
+
+@needs_redis
+def test_redis_killed_or_stopped_mid_run_keeps_answering(
+    tmp_path: Path, reference: dict, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(backend, "REDIS_RETRY_S", 0.3)  # the breaker's pause, shortened
+    saved = backend.active_cache()
+    try:
+        with redis_server(tmp_path) as (url, proc):
+            redis_cache(url)
+            assert flavour_point(*ARGS) == reference and cached() == reference  # stored in Redis
+            os.kill(proc.pid, signal.SIGSTOP)  # hung: accepts nothing, answers nothing
+            try:
+                assert within(3.0, lambda: flavour_point(*ARGS)) == reference  # one 0.5-s timeout
+                assert within(0.5, lambda: flavour_point(*ARGS)) == reference  # then no wait at all
+            finally:
+                os.kill(proc.pid, signal.SIGCONT)
+            assert any("physics cache bypassed" in r.getMessage() for r in caplog.records)
+            time.sleep(0.4)
+            assert cached() == reference  # back after the pause: hits again
+            proc.kill()
+            proc.wait()
+            assert within(10.0, lambda: flavour_point(*ARGS)) == reference  # gone: computed
+    finally:
+        backend.use_cache(saved)
+
+
+# ----------------------------------------------------------------------------- background jobs
+@pytest.fixture
+def manager(tmp_path: Path) -> Iterator[JobManager]:
+    with diskcache.Cache(str(tmp_path / "jobs")) as cache:
+        yield JobManager(cache)
+
+
+def dead_job() -> str:
+    """The pid of a process that existed and was SIGKILLed (reaped), as Dash passes a job id."""
+    proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    proc.kill()
+    proc.wait()
+    return str(proc.pid)
+
+
+def test_a_killed_job_becomes_a_retry_not_a_stuck_spinner(manager: JobManager) -> None:
+    result = manager.get_result("key-of-a-killed-job", dead_job())
+    assert isinstance(result, dict) and JOB_LOST in result["background_callback_error"]["msg"]
+    err = Exception(f"An error occurred inside a background callback: {JOB_LOST}")
+    fig, status, retry_hidden = background.dm_retry_state(err)
+    assert "Retry" in json.dumps(fig) and "stopped" in status and retry_hidden is False
+    fig, status, retry_hidden = background.scan_retry_state(err, "talk")
+    assert "Retry" in json.dumps(fig) and retry_hidden is False
+    assert "retry" in str(background.fbe_retry_state(err))
+
+
+def test_a_superseded_job_is_not_reported_as_lost(manager: JobManager) -> None:
+    proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    manager.terminate_job(str(proc.pid))
+    proc.wait(timeout=10)
+    assert manager.get_result("key-of-a-superseded-job", str(proc.pid)) is manager.UNDEFINED
+
+
+def test_results_are_shared_and_errors_are_not_kept(manager: JobManager) -> None:
+    manager.handle.set("k", {"figure": 1})
+    assert manager.get_result("k", None) == {"figure": 1}
+    assert manager.get_result("k", None) == {"figure": 1}, "a second page with the same inputs gets it too"
+    manager.handle.set("e", {"background_callback_error": {"msg": "boom", "tb": ""}})
+    assert "background_callback_error" in manager.get_result("e", None)
+    assert manager.get_result("e", None) is manager.UNDEFINED, "an error is shown once, then recomputed"
