@@ -107,16 +107,28 @@ def close_inherited_sockets() -> None:
             pass
 
 
+JOB_NICENESS = 10
+"""Background jobs run at this lower CPU priority: slider updates of the workers come first."""
+
 _INSTALLED: dict[int, bool] = {}
 
 
+def _in_forked_job() -> None:
+    close_inherited_sockets()
+    try:
+        os.nice(JOB_NICENESS)
+    except OSError:  # not permitted: run at normal priority
+        pass
+
+
 def install_fork_hygiene() -> None:
-    """Close inherited sockets in every child forked from this (server) process; idempotent.
+    """Close inherited sockets and lower the priority of every child forked from this (server)
+    process (the background jobs); idempotent.
 
     Call it in server processes only (gunicorn workers, ``python app.py``), never in a process
     whose children must keep inherited sockets (e.g. multiprocessing pipes of a test run).
     """
     if _INSTALLED.get(os.getpid()):
         return
-    os.register_at_fork(after_in_child=close_inherited_sockets)
+    os.register_at_fork(after_in_child=_in_forked_job)
     _INSTALLED[os.getpid()] = True

@@ -23,12 +23,15 @@ from typing import Any
 
 import diskcache
 import pytest
+import requests
 from flask import Flask
 
 from callbacks import backend, background
 from callbacks.flavour_data import _flavour_point, flavour_point
 from callbacks.jobs import JOB_LOST, JobManager
-from tests._servers import REDIS_SERVER, ROOT, free_port, redis_server
+from callbacks.state import AppState, round_sig, to_query
+from tests._servers import REDIS_SERVER, ROOT, free_port, gunicorn, redis_server
+from tests.load.dash_protocol import UPDATE, Protocol, dm_job, end_id, scan_job
 
 ARGS = (2.0, 0.024, 8.4e-5, 1e-3, "excess")
 needs_redis = pytest.mark.skipif(
@@ -253,3 +256,160 @@ def test_results_are_shared_and_errors_are_not_kept(manager: JobManager) -> None
     manager.handle.set("e", {"background_callback_error": {"msg": "boom", "tb": ""}})
     assert "background_callback_error" in manager.get_result("e", None)
     assert manager.get_result("e", None) is manager.UNDEFINED, "an error is shown once, then recomputed"
+
+
+# ----------------------------------------------------------------------------- live (make test-load)
+class Page:
+    """One browser page on a live server: its signed end_id and callback map."""
+
+    def __init__(self, url: str, search: str = "") -> None:
+        self.url, self.http = url, requests.Session()
+        self.end_id = end_id(self.http.get(f"{url}/{search}", timeout=30).text)
+        deps = self.http.get(f"{url}/_dash-dependencies", timeout=30).json()
+        self.protocol = Protocol(deps, self.http.get(f"{url}/_dash-layout", timeout=30).json())
+
+    def post(self, body: dict, timeout: float = 60.0, **params: str) -> requests.Response:
+        return self.http.post(
+            f"{self.url}{UPDATE}", params={"endId": self.end_id, **params}, json=body, timeout=timeout
+        )
+
+    def move(self, new: AppState, prev: AppState, timeout: float = 60.0) -> requests.Response:
+        return self.post(self.protocol.main_payload(new, prev, to_query(prev), "ma-slider.value"), timeout)
+
+    def sweep(self, values: tuple[float, ...], max_s: float = 60.0) -> None:
+        """m_a slider moves through ``values``; each must answer 200 with the new state in time."""
+        prev = AppState()
+        for v in values:
+            new = AppState(m_a=v)
+            t0 = time.perf_counter()
+            r = self.move(new, prev)
+            assert r.status_code == 200 and r.json()["response"]["state"]["data"] == new.to_dict()
+            assert time.perf_counter() - t0 < max_s
+            prev = new
+
+    def run_job(self, body: dict, kill_after_s: float | None = None, timeout_s: float = 120.0) -> dict:
+        """Start a background callback, optionally SIGKILL its process, poll until it answers."""
+        handles = self.post(body).json()
+        if kill_after_s is not None:
+            time.sleep(kill_after_s)
+            os.kill(int(handles["job"].split("~")[0]), signal.SIGKILL)
+        deadline = time.time() + timeout_s
+        while time.time() < deadline:
+            time.sleep(0.4)
+            r = self.post(body, cacheKey=handles["cacheKey"], job=handles["job"])
+            assert r.status_code == 200, f"HTTP {r.status_code}: 204 = nothing to update, a stuck panel"
+            data = r.json()
+            if "response" in data:
+                return data["response"]
+        raise AssertionError("the job never answered")
+
+
+@pytest.mark.load
+def test_live_killed_job_shows_a_retry_that_works(tmp_path: Path) -> None:
+    with gunicorn(tmp_path, workers=2, env={"ALP_DM_GRID": "20"}) as app:
+        page = Page(app.url)
+        state = AppState(delta=0.0311)  # not a precomputed plane: seconds of work
+        body = dm_job(page.protocol, state)
+        out = page.run_job(body, kill_after_s=0.5)
+        assert out["dm-retry"]["hidden"] is False and "Press Retry" in json.dumps(out["dm-fig"])
+        retry = json.loads(json.dumps(body).replace('"n_clicks", "value": 0', '"n_clicks", "value": 1'))
+        retry["changedPropIds"] = retry["parsedChangedPropsIds"] = ["dm-retry.n_clicks"]
+        out = page.run_job(retry)
+        assert out["dm-retry"]["hidden"] is True and "grid" in out["dm-status"]["children"]
+
+
+@pytest.mark.load
+def test_live_worker_sigkill_under_traffic(tmp_path: Path) -> None:
+    with gunicorn(tmp_path, workers=2) as app:
+        workers = app.worker_pids()
+        assert len(workers) == 2
+        stop, results = threading.Event(), []
+
+        def traffic(seed: int) -> None:
+            page, prev, i = Page(app.url), AppState(), seed
+            while not stop.is_set():
+                new = AppState(m_a=round_sig(10 ** (-1.0 + 0.01 * (i % 170))))
+                i += 7
+                try:
+                    results.append((time.time(), page.move(new, prev, timeout=30).status_code))
+                    prev = new
+                except requests.RequestException as err:
+                    results.append((time.time(), type(err).__name__))
+                    page = Page(app.url)  # a new connection, as a browser would open
+
+        threads = [threading.Thread(target=traffic, args=(k,)) for k in range(4)]
+        for t in threads:
+            t.start()
+        time.sleep(4)
+        killed_at = time.time()
+        os.kill(workers[0], signal.SIGKILL)
+        deadline = time.time() + 60
+        while time.time() < deadline and (workers[0] in app.worker_pids() or len(app.worker_pids()) < 2):
+            time.sleep(0.2)
+        respawned = app.worker_pids()
+        time.sleep(8)
+        stop.set()
+        for t in threads:
+            t.join(60)
+        assert "Traceback" not in app.log_text()
+    assert len(respawned) == 2 and workers[0] not in respawned, "gunicorn replaces the killed worker"
+    assert not [s for _, s in results if isinstance(s, int) and s >= 500]
+    failed = [s for _, s in results if s != 200]
+    assert len(failed) <= 4, failed  # at most one in-flight request per client connection
+    after = [s for t, s in results if t > killed_at + 5]
+    assert len(after) > 10 and all(s == 200 for s in after)
+
+
+@pytest.mark.load
+def test_live_cache_directory_deleted_under_a_running_app(tmp_path: Path) -> None:
+    with gunicorn(tmp_path, workers=2, env={"ALP_DM_GRID": "6"}) as app:
+        page = Page(app.url)
+        page.sweep((0.5, 0.8, 1.2))
+        shutil.rmtree(tmp_path / "physics")  # the physics cache, while the app runs
+        page.sweep((0.5, 0.8, 1.2, 1.5))
+        assert any((tmp_path / "physics").iterdir()), "the file cache is back in use"
+        state = AppState(m_a=0.7)
+        out = page.run_job(scan_job(page.protocol, state))
+        assert "scan-fig" in out and out["scan-retry"]["hidden"] is True
+        log = app.log_text()
+    assert "Traceback" not in log
+
+
+@needs_redis
+@pytest.mark.load
+def test_live_redis_down_at_start_or_killed_mid_run(tmp_path: Path) -> None:
+    closed = f"redis://127.0.0.1:{free_port()}/0"
+    (tmp_path / "a").mkdir()
+    with gunicorn(tmp_path / "a", workers=2, env={"REDIS_URL": closed}) as app:
+        Page(app.url).sweep((0.5, 0.8))
+        assert "falling back to the file cache" in app.log_text()
+    (tmp_path / "b").mkdir()
+    with redis_server(tmp_path) as (url, redis_proc):
+        with gunicorn(tmp_path / "b", workers=2, env={"REDIS_URL": url}) as app:
+            assert "physics cache: RedisCache" in app.log_text()
+            page = Page(app.url)
+            page.sweep((0.5, 0.8))
+            redis_proc.kill()
+            redis_proc.wait()
+            page.sweep((0.5, 0.8, 1.1), max_s=5.0)  # a miss at most one timeout long, never a hang
+            assert "physics cache bypassed" in app.log_text()
+            assert "Traceback" not in app.log_text()
+
+
+def test_forked_jobs_yield_the_cpu_to_slider_updates() -> None:
+    """Background jobs run niced, so that a CPU-bound DM plane never delays the workers."""
+    from callbacks import jobs
+
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the "job"
+        try:
+            jobs._in_forked_job()
+            os.write(write_end, str(os.nice(0)).encode())
+        finally:
+            os._exit(0)
+    os.close(write_end)
+    os.waitpid(pid, 0)
+    niceness = int(os.read(read_end, 16))
+    os.close(read_end)
+    assert niceness >= os.nice(0) + jobs.JOB_NICENESS

@@ -3,10 +3,11 @@
 - ``test_quick_load`` (default suite, ~30 s): 5 users for 10 s.
 - ``test_shared_link_load`` (``make test-load``, ~2 min): 50 users (spawned 10/s) for 60 s, the
   issue's scenario; asserts 0 failures and p95 ≤ 100 ms for cached slider updates, and writes
-  ``var/load/report.md`` (the numbers in docs/reliability.md come from it).
+  ``var/load/report-*.md`` (the numbers in docs/reliability.md come from it).
 
 Knobs (environment): ``LOAD_USERS``, ``LOAD_SECONDS``, ``LOAD_WORKERS`` (default 2, the shipped
-gunicorn.conf.py), ``LOAD_P95_CACHED_MS`` (100). The scenario is ``tests/load/locustfile.py``.
+gunicorn.conf.py), ``LOAD_JOBS`` (1: users also run the δ-scan background callback; 0: only the
+synchronous callbacks), ``LOAD_P95_CACHED_MS`` (100). The scenario is ``tests/load/locustfile.py``.
 """
 
 from __future__ import annotations
@@ -135,15 +136,17 @@ def test_shared_link_load(tmp_path: Path) -> None:
     users = int(os.environ.get("LOAD_USERS", "50"))
     seconds = int(os.environ.get("LOAD_SECONDS", "60"))
     workers = int(os.environ.get("LOAD_WORKERS", "2"))
+    jobs = os.environ.get("LOAD_JOBS", "1") != "0"
     before = machine()
     stats, _, _ = load_run(tmp_path, users=users, rate=10, seconds=seconds, workers=workers)
     title = (
         f"{users} users (spawn 10/s), {seconds} s, gunicorn {workers} workers × 2 threads, "
+        f"background jobs {'on' if jobs else 'off (LOAD_JOBS=0)'}, "
         f"{time.strftime('%Y-%m-%d %H:%M')} — {before}"
     )
     text = report(stats, title)
     REPORT_DIR.mkdir(parents=True, exist_ok=True)
-    (REPORT_DIR / "report.md").write_text(text)
+    (REPORT_DIR / f"report-{'jobs' if jobs else 'nojobs'}-{workers}w.md").write_text(text)
     print("\n" + text)
     cached = stats["move slider [cached]"]
     limit = float(os.environ.get("LOAD_P95_CACHED_MS", "100"))
