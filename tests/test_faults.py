@@ -29,7 +29,7 @@ from flask import Flask
 from callbacks import backend, background
 from callbacks.flavour_data import _flavour_point, flavour_point
 from callbacks.jobs import JOB_LOST, JobManager
-from callbacks.state import AppState, round_sig, to_query
+from callbacks.state import AppState, from_slider, to_query, to_slider
 from tests._servers import REDIS_SERVER, ROOT, free_port, gunicorn, redis_server
 from tests.load.dash_protocol import UPDATE, Protocol, dm_job, end_id, scan_job
 
@@ -277,10 +277,10 @@ class Page:
         return self.post(self.protocol.main_payload(new, prev, to_query(prev), "ma-slider.value"), timeout)
 
     def sweep(self, values: tuple[float, ...], max_s: float = 60.0) -> None:
-        """m_a slider moves through ``values``; each must answer 200 with the new state in time."""
+        """m_a slider moves near ``values``; each must answer 200 with the new state in time."""
         prev = AppState()
         for v in values:
-            new = AppState(m_a=v)
+            new = AppState(m_a=from_slider(to_slider(v)))
             t0 = time.perf_counter()
             r = self.move(new, prev)
             assert r.status_code == 200 and r.json()["response"]["state"]["data"] == new.to_dict()
@@ -328,7 +328,7 @@ def test_live_worker_sigkill_under_traffic(tmp_path: Path) -> None:
         def traffic(seed: int) -> None:
             page, prev, i = Page(app.url), AppState(), seed
             while not stop.is_set():
-                new = AppState(m_a=round_sig(10 ** (-1.0 + 0.01 * (i % 170))))
+                new = AppState(m_a=from_slider(-1.0 + 0.01 * (i % 170)))
                 i += 7
                 try:
                     results.append((time.time(), page.move(new, prev, timeout=30).status_code))
