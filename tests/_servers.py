@@ -67,6 +67,20 @@ class App:
     def log_text(self) -> str:
         return self.log.read_text(errors="replace")
 
+    def cpu_seconds(self) -> float:
+        """CPU time used so far by gunicorn, its workers and every reaped background job."""
+        import psutil
+
+        total = 0.0
+        master = psutil.Process(self.proc.pid)
+        for p in [master, *master.children(recursive=True)]:
+            try:
+                t = p.cpu_times()
+                total += t.user + t.system + t.children_user + t.children_system
+            except psutil.NoSuchProcess:
+                pass
+        return total
+
     def worker_pids(self) -> list[int]:
         import psutil
 

@@ -15,10 +15,12 @@ from __future__ import annotations
 import csv
 import os
 import platform
+import resource
 import subprocess
 import time
 from pathlib import Path
 
+import psutil
 import pytest
 
 from tests._servers import BIN, ROOT, gunicorn, stop_group
@@ -26,6 +28,8 @@ from tests._servers import BIN, ROOT, gunicorn, stop_group
 LOCUSTFILE = ROOT / "tests" / "load" / "locustfile.py"
 REPORT_DIR = ROOT / "var" / "load"
 CALLBACK_NAMES = ("move slider", "open shared link")
+CPU_USE: dict[str, float] = {}
+"""Cores used during the last load run: the app (gunicorn + jobs), locust, everything else."""
 
 
 def run_locust(url: str, users: int, rate: int, seconds: int, out: Path) -> subprocess.CompletedProcess:
@@ -107,11 +111,23 @@ def load_run(tmp_path: Path, users: int, rate: int, seconds: int, workers: int) 
     cache = tmp_path / "cache"
     cache.mkdir()
     with gunicorn(cache, workers=workers) as app:
-        started = time.time()
+        started, app_cpu0 = time.time(), app.cpu_seconds()
+        machine0, locust0 = psutil.cpu_times(), resource.getrusage(resource.RUSAGE_CHILDREN)
         result = run_locust(app.url, users, rate, seconds, out)
         elapsed = time.time() - started
+        app_cpu = app.cpu_seconds() - app_cpu0
+        machine1, locust1 = psutil.cpu_times(), resource.getrusage(resource.RUSAGE_CHILDREN)
         assert app.proc.poll() is None, "gunicorn died under load"
         log = app.log_text()
+    busy = (
+        sum(machine1) - sum(machine0) - (machine1.idle - machine0.idle) - (machine1.iowait - machine0.iowait)
+    )
+    locust_cpu = (locust1.ru_utime + locust1.ru_stime) - (locust0.ru_utime + locust0.ru_stime)
+    CPU_USE.update(
+        app=app_cpu / elapsed,
+        locust=locust_cpu / elapsed,
+        others=max(busy - app_cpu - locust_cpu, 0) / elapsed,
+    )
     assert (out / "run_stats.csv").exists(), result.stdout[-3000:]
     assert elapsed < seconds + 60, "locust did not stop by itself"
     stats = read_stats(out)
@@ -144,7 +160,8 @@ def test_shared_link_load(tmp_path: Path) -> None:
         f"background jobs {'on' if jobs else 'off (LOAD_JOBS=0)'}, "
         f"{time.strftime('%Y-%m-%d %H:%M')} — {before}"
     )
-    text = report(stats, title)
+    cpu = ", ".join(f"{k} {v:.2f}" for k, v in CPU_USE.items())
+    text = report(stats, title) + f"\nCPU during the run (cores of {os.cpu_count()}): {cpu}\n"
     REPORT_DIR.mkdir(parents=True, exist_ok=True)
     (REPORT_DIR / f"report-{'jobs' if jobs else 'nojobs'}-{workers}w.md").write_text(text)
     print("\n" + text)
