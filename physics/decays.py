@@ -78,11 +78,16 @@ def ctau(model: ALPModel) -> float:
 
 
 def decay_length(model: ALPModel, momentum: ArrayLike) -> FloatArray | float:
-    """Lab decay length L = βγ cτ = (|p_a|/m_a) cτ [m] for ALP momentum |p_a| [GeV] ≥ 0."""
+    """Lab decay length L = βγ cτ = (|p_a|/m_a) cτ [m] for ALP momentum |p_a| [GeV] ≥ 0.
+
+    0 for an ALP at rest; +inf for a stable (decoupled) ALP or beyond double precision.
+    """
     p = np.asarray(momentum, dtype=float)
     if not np.all(np.isfinite(p)) or np.any(p < 0):
         raise ValueError(f"momentum must be finite and >= 0 GeV, got {momentum!r}")
-    out = p / model.m_a * ctau(model)
+    ct = ctau(model)
+    with np.errstate(over="ignore", invalid="ignore"):
+        out = np.where(p > 0.0, p / model.m_a * ct, 0.0)  # +inf: the ALP never decays
     return float(out) if out.ndim == 0 else out
 
 

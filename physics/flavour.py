@@ -82,7 +82,8 @@ def width_P_to_Pprime_a(
     inside = (ma >= 0.0) & (ma < m_parent - m_daughter) & (lam > 0.0)
     sqrt_lam = np.sqrt(np.where(inside, lam, 0.0))
     width = m_parent**3 * np.asarray(g_abs2) / (64.0 * np.pi) * (1.0 - r_d) ** 2
-    return np.where(inside, width * np.asarray(f0) ** 2 * sqrt_lam, 0.0)
+    with np.errstate(invalid="ignore", over="ignore"):  # inf·0 outside the range is masked
+        return np.where(inside, width * np.asarray(f0) ** 2 * sqrt_lam, 0.0)
 
 
 def branching_ratio(width: ArrayLike, lifetime_s: float) -> FloatArray:
@@ -92,7 +93,35 @@ def branching_ratio(width: ArrayLike, lifetime_s: float) -> FloatArray:
     """
     gamma_sm = C.HBAR_GEV_S / lifetime_s
     w = np.asarray(width, dtype=float)
-    return w / (gamma_sm + w)
+    with np.errstate(divide="ignore"):
+        return np.where(np.isinf(w), 1.0, w / (gamma_sm + np.where(np.isinf(w), 0.0, w)))
+
+
+def _meson_inputs(m_a: ArrayLike, g_aWW: ArrayLike) -> tuple[FloatArray, FloatArray]:
+    """Validated (m_a, g_aWW) arrays: finite, g_aWW ≥ 0 (``ValueError`` otherwise)."""
+    ma = np.asarray(m_a, dtype=float)
+    g = np.asarray(g_aWW, dtype=float)
+    if not (np.all(np.isfinite(ma)) and np.all(np.isfinite(g))):
+        raise ValueError("m_a and g_aWW must be finite")
+    if np.any(g < 0):
+        raise ValueError("g_aWW must be >= 0")
+    return ma, g
+
+
+def _meson_br(
+    m_parent: float, m_daughter: float, lifetime_s: float, g2: FloatArray, ma: FloatArray, f0_fn
+) -> FloatArray:
+    """BR(P → P′a) for |g|² and f₀; 0 outside the kinematic range, saturating at 1."""
+    inside = (ma >= 0.0) & (ma < m_parent - m_daughter)
+    ma_in = np.where(inside, ma, 0.0)
+    width = width_P_to_Pprime_a(m_parent, m_daughter, g2, ma_in, f0_fn(ma_in * ma_in))
+    with np.errstate(invalid="ignore"):
+        return np.where(inside, branching_ratio(width, lifetime_s), 0.0)
+
+
+def _abs2(g: NDArray[np.complex128], part: str = "abs") -> FloatArray:
+    with np.errstate(over="ignore"):
+        return np.imag(g) ** 2 if part == "imag" else np.abs(g) ** 2
 
 
 def _as_result(x: FloatArray) -> FloatArray | float:
@@ -111,11 +140,11 @@ def br_B_to_K_a(
     ``form_factor`` selects f₀^{B→K}: "bcl" (flavio 2.7.1, default) or "pole".
     Zero outside the kinematic range m_a < m_B − m_K = 4.786 GeV.
     """
-    ma = np.asarray(m_a, dtype=float)
-    g2 = np.abs(g_fcnc("b", "s", g_aWW, m_top)) ** 2
-    q2 = np.clip(ma * ma, 0.0, (C.M_B_PLUS - C.M_K_PLUS) ** 2)
-    width = width_P_to_Pprime_a(C.M_B_PLUS, C.M_K_PLUS, g2, ma, f0_B_to_K(q2, form_factor))
-    return _as_result(branching_ratio(width, C.TAU_B_PLUS))
+    ma, g = _meson_inputs(m_a, g_aWW)
+    g2 = _abs2(g_fcnc("b", "s", g, m_top))
+    return _as_result(
+        _meson_br(C.M_B_PLUS, C.M_K_PLUS, C.TAU_B_PLUS, g2, ma, lambda q2: f0_B_to_K(q2, form_factor))
+    )
 
 
 def br_K_to_pi_a(m_a: ArrayLike, g_aWW: ArrayLike, *, m_top: float = C.M_TOP_POLE) -> FloatArray | float:
@@ -123,11 +152,9 @@ def br_K_to_pi_a(m_a: ArrayLike, g_aWW: ArrayLike, *, m_top: float = C.M_TOP_POL
 
     Dispersive f₀^{K→π}; charm and top loops. Zero for m_a ≥ m_K − m_π = 0.354 GeV.
     """
-    ma = np.asarray(m_a, dtype=float)
-    g2 = np.abs(g_fcnc("s", "d", g_aWW, m_top)) ** 2
-    q2 = np.clip(ma * ma, 0.0, (C.M_K_PLUS - C.M_PI_PLUS) ** 2)
-    width = width_P_to_Pprime_a(C.M_K_PLUS, C.M_PI_PLUS, g2, ma, f0_K_to_pi(q2))
-    return _as_result(branching_ratio(width, C.TAU_K_PLUS))
+    ma, g = _meson_inputs(m_a, g_aWW)
+    g2 = _abs2(g_fcnc("s", "d", g, m_top))
+    return _as_result(_meson_br(C.M_K_PLUS, C.M_PI_PLUS, C.TAU_K_PLUS, g2, ma, f0_K_to_pi))
 
 
 def br_KL_to_pi0_a(m_a: ArrayLike, g_aWW: ArrayLike, *, m_top: float = C.M_TOP_POLE) -> FloatArray | float:
@@ -136,11 +163,9 @@ def br_KL_to_pi0_a(m_a: ArrayLike, g_aWW: ArrayLike, *, m_top: float = C.M_TOP_P
     K_L ≃ (K⁰ + K̄⁰)/√2 and ⟨π⁰|s̄γ^μd|K⁰⟩ = ⟨π⁺|s̄γ^μu|K⁺⟩/√2 (isospin limit) give
     A(K_L→π⁰a) = i Im(g_sd) F, hence the Grossman–Nir-like ratio τ_L/τ_+ (Im g)²/|g|².
     """
-    ma = np.asarray(m_a, dtype=float)
-    g2 = np.imag(g_fcnc("s", "d", g_aWW, m_top)) ** 2
-    q2 = np.clip(ma * ma, 0.0, (C.M_K_LONG - C.M_PI_ZERO) ** 2)
-    width = width_P_to_Pprime_a(C.M_K_LONG, C.M_PI_ZERO, g2, ma, f0_K_to_pi(q2))
-    return _as_result(branching_ratio(width, C.TAU_K_LONG))
+    ma, g = _meson_inputs(m_a, g_aWW)
+    g2 = _abs2(g_fcnc("s", "d", g, m_top), "imag")
+    return _as_result(_meson_br(C.M_K_LONG, C.M_PI_ZERO, C.TAU_K_LONG, g2, ma, f0_K_to_pi))
 
 
 def g_aWW_for_br_B_to_K_a(
@@ -155,8 +180,8 @@ def g_aWW_for_br_B_to_K_a(
     ref = 1e-4
     br_ref = np.asarray(br_B_to_K_a(m_a, ref, **kwargs))
     gamma_sm = C.HBAR_GEV_S / C.TAU_B_PLUS
-    b = np.asarray(br_target, dtype=float) / np.asarray(p_inv, dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        b = np.asarray(br_target, dtype=float) / np.asarray(p_inv, dtype=float)
         width_ref = gamma_sm * br_ref / (1.0 - br_ref)
         width_needed = gamma_sm * b / (1.0 - b)
         ok = (br_ref > 0) & (b > 0) & (b < 1)

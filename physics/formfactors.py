@@ -37,9 +37,22 @@ def _fplus_series(z: NDArray[np.float64], a: tuple[float, ...]) -> NDArray[np.fl
     return sum(ak * (z**k - (-1.0) ** (k - n) * k / n * z**n) for k, ak in enumerate(a))
 
 
+def _check_q2(q2: ArrayLike, t_plus: float, process: str) -> NDArray[np.float64]:
+    """q² as a float array, finite and below the pair-production cut t₊ = (m_P + m_P′)²."""
+    q = np.asarray(q2, dtype=float)
+    if not np.all(np.isfinite(q)):
+        raise ValueError(f"q2 must be finite for {process}, got {q2!r}")
+    if np.any(q >= t_plus):
+        raise ValueError(
+            f"q2 must be below the {process} branch cut (m_P + m_P')² = {t_plus:.4g} GeV², got {q.max():g}"
+        )
+    return q
+
+
 def f0_B_to_K(q2: ArrayLike, kind: BKFormFactor = "bcl") -> NDArray[np.float64]:
-    """Scalar form factor f₀^{B→K}(q²), q² in GeV²; ``kind`` "bcl" (default) or "pole"."""
-    q2 = np.asarray(q2, dtype=float)
+    """Scalar form factor f₀^{B→K}(q²), q² in GeV² (below (m_B + m_K)²); ``kind`` "bcl"
+    (default) or "pole". ``ValueError`` for non-finite q² or q² at or above the cut."""
+    q2 = _check_q2(q2, (C.M_B0_FF + C.M_K0_FF) ** 2, "B→K")
     if kind == "pole":
         return C.POLE_BK_F0_0 / (1.0 - q2 / C.POLE_BK_MFIT2)
     if kind != "bcl":
@@ -60,8 +73,9 @@ def f0_K_to_pi(q2: ArrayLike) -> NDArray[np.float64]:
 
     f₀ = f₊(0) exp[q²/Δ_Kπ (ln C − G(x))], x = q²/t₀, G = xD + (1−x)d + x(1−x)k,
     Δ_Kπ = m_K² − m_π², t₀ = (m_K − m_π)² (flavio's implementation, m_K = m_KL, m_π = m_π⁺).
+    ``ValueError`` for non-finite q² or q² at or above (m_K + m_π)².
     """
-    q2 = np.asarray(q2, dtype=float)
+    q2 = _check_q2(q2, (C.M_K_LONG + C.M_PI_PLUS) ** 2, "K→π")
     mk, mpi = C.M_K_LONG, C.M_PI_PLUS
     delta_kpi = mk**2 - mpi**2
     t0 = (mk - mpi) ** 2

@@ -259,6 +259,10 @@ def point_arrays(
 ) -> PointArrays:
     """Widths, BR_inv and cτ on broadcast arrays (m_chi=None: a → χχ̄ closed)."""
     ma, g, gbb, gchi = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (m_a, g_aWW, g_aBB, g_achi)))
+    if not (np.all(np.isfinite(ma)) and np.all(ma > 0)):
+        raise ValueError("m_a must be finite and > 0 GeV")
+    if not all(np.all(np.isfinite(v)) and np.all(v >= 0) for v in (g, gbb, gchi)):
+        raise ValueError("couplings must be finite and >= 0")
     mchi = np.full(ma.shape, np.inf) if m_chi is None else np.broadcast_to(np.asarray(m_chi, float), ma.shape)
     g_agg = C.SIN2_THETA_W * g + C.COS2_THETA_W * gbb
     w_gg = width_photons_kernel(g_agg, ma)

@@ -21,6 +21,10 @@ Scenario = Literal["missing_energy", "displaced_diphoton"]
 
 PERTURBATIVE_LIMIT = 4.0 * math.pi
 """Largest allowed dimensionless coupling (g·mass) before the model is non-perturbative."""
+MASS_RANGE_GEV = (1e-6, 1e4)
+"""Masses the model accepts [GeV]: keV-scale ALPs to well above the electroweak scale. Outside
+this range the formulas here (tree-level g_aγγ, W-loop flavour couplings) do not apply and
+double-precision arithmetic of m² would over- or underflow."""
 
 
 def _check_real(name: str, value: object) -> float:
@@ -45,6 +49,15 @@ def check_positive(name: str, value: object) -> float:
     out = _check_real(name, value)
     if out <= 0.0:
         raise ValueError(f"{name} must be > 0, got {out!r}")
+    return out
+
+
+def check_mass(name: str, value: object) -> float:
+    """A mass inside :data:`MASS_RANGE_GEV`, else ``ValueError`` naming the field."""
+    out = check_positive(name, value)
+    lo, hi = MASS_RANGE_GEV
+    if not lo <= out <= hi:
+        raise ValueError(f"{name} must be between {lo:g} and {hi:g} GeV, got {out!r}")
     return out
 
 
@@ -76,8 +89,8 @@ class ALPModel:
     Raises
     ------
     ValueError
-        If a field is not a finite real number, a mass is ≤ 0, a coupling is < 0,
-        or a coupling is non-perturbative (g·mass > 4π).
+        If a field is not a finite real number, a mass is outside 1 keV – 10 TeV, a coupling
+        is < 0, or a coupling is non-perturbative (g·mass > 4π).
     """
 
     m_a: float
@@ -88,7 +101,7 @@ class ALPModel:
 
     def __post_init__(self) -> None:
         for name in ("m_a", "m_chi"):
-            object.__setattr__(self, name, check_positive(name, getattr(self, name)))
+            object.__setattr__(self, name, check_mass(name, getattr(self, name)))
         for name in ("g_aWW", "g_achi", "g_aBB"):
             object.__setattr__(self, name, check_non_negative(name, getattr(self, name)))
         if self.y_chi > PERTURBATIVE_LIMIT:
@@ -138,5 +151,5 @@ class ALPModel:
         d = _check_real("delta", delta)
         if d <= -1.0:
             raise ValueError(f"delta must be > -1, got {d!r}")
-        m = check_positive("m_a", m_a)
+        m = check_mass("m_a", m_a)
         return cls(m, m / (2.0 * math.sqrt(1.0 + d)), g_aWW, g_achi, g_aBB)

@@ -35,6 +35,8 @@ from .thermo import ThermoTable, default_table, hubble, hubble_tilde, y_eq
 FloatArray = NDArray[np.float64]
 
 METHODS = ("nbe", "cbe", "fbe")
+SIGMA_V_MAX_CM3_PER_S = 1e-3
+"""Largest constant σv accepted [cm³/s] (unitarity allows ≲ 1e-3 cm³/s only for m_χ ≲ 1 keV)."""
 TIGHT_COUPLING_FACTOR = 1e8
 """tight_coupling=True adds this multiple of H to γ (REFERENCE §6)."""
 FREEZE_OUT_RATIO = 2.0
@@ -90,6 +92,12 @@ class ConstantSigmaV:
         object.__setattr__(
             self, "sigma_v_cm3_per_s", check_positive("sigma_v_cm3_per_s", self.sigma_v_cm3_per_s)
         )
+        if self.sigma_v_cm3_per_s > SIGMA_V_MAX_CM3_PER_S:
+            raise ValueError(
+                f"sigma_v_cm3_per_s = {self.sigma_v_cm3_per_s:g} cm³/s exceeds "
+                f"{SIGMA_V_MAX_CM3_PER_S:g} cm³/s, far above the s-wave unitarity bound "
+                "4π/(m_χ² v) for any m_χ ≥ 1 keV"
+            )
         object.__setattr__(self, "dof", check_positive("dof", self.dof))
 
     def thermal_sigma_v(self, T: Any) -> FloatArray:

@@ -68,3 +68,12 @@ def test_bk_pole_and_bcl_agree_to_a_few_percent() -> None:
 def test_bk_bad_kind() -> None:
     with pytest.raises(ValueError, match="bcl"):
         f0_B_to_K(1.0, "lattice")  # type: ignore[arg-type]
+
+
+def test_branch_cuts_and_non_finite_q2_are_refused() -> None:
+    with pytest.raises(ValueError, match="branch cut"):
+        f0_B_to_K(34.0)
+    with pytest.raises(ValueError, match="branch cut"):
+        f0_K_to_pi(0.5)
+    with pytest.raises(ValueError, match="finite"):
+        f0_B_to_K([1.0, float("nan")])

@@ -56,6 +56,8 @@ def test_frozen() -> None:
         ({"m_chi": True}, "m_chi"),
         ({"g_achi": 1e4}, "g_achi"),  # y = g m = 9e3 > 4π
         ({"g_aWW": 100.0}, "g_aWW"),  # g m_a > 4π
+        ({"m_a": 1e-9}, "m_a"),  # below the model's 1 keV – 10 TeV domain
+        ({"m_chi": 2e4}, "m_chi"),
     ],
 )
 def test_bad_input_names_the_field(kwargs: dict, field: str) -> None:
