@@ -13,11 +13,15 @@ import os
 
 import diskcache
 from dash import Dash
+from flask import request
 
 import callbacks
 from callbacks import backend
 from callbacks.jobs import JobManager
 from layouts import build_layout
+
+MAX_REQUEST_BYTES = 1 << 20
+"""Largest request body accepted (a callback request is ~10 kB); larger ones get 413."""
 
 
 def background_manager() -> JobManager:
@@ -40,6 +44,22 @@ def create_app() -> Dash:
     server = app.server
     backend.make_cache(server)
     callbacks.register(app)
+
+    server.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
+
+    @server.before_request
+    def refuse_malformed_callbacks() -> tuple[str, int] | None:
+        """400 (not a 500 and a logged traceback) for a callback request the renderer never sends."""
+        if request.method == "POST" and request.path.endswith("/_dash-update-component"):
+            body = request.get_json(silent=True)
+            if not (
+                isinstance(body, dict)
+                and isinstance(body.get("output"), str)
+                and body["output"] in app.callback_map
+                and isinstance(body.get("inputs"), list)
+            ):
+                return "malformed callback request", 400
+        return None
 
     @server.route("/health")
     def health() -> tuple[str, int]:
