@@ -28,6 +28,8 @@ from tests._servers import BIN, ROOT, gunicorn, stop_group
 LOCUSTFILE = ROOT / "tests" / "load" / "locustfile.py"
 REPORT_DIR = ROOT / "var" / "load"
 CALLBACK_NAMES = ("move slider", "open shared link")
+BUSY_MACHINE_CORES = 0.5
+"""Above this CPU use by other processes the latency goal is reported, not judged."""
 CPU_USE: dict[str, float] = {}
 """Cores used during the last load run: the app (gunicorn + jobs), locust, everything else."""
 
@@ -168,4 +170,9 @@ def test_shared_link_load(tmp_path: Path) -> None:
     cached = stats["move slider [cached]"]
     limit = float(os.environ.get("LOAD_P95_CACHED_MS", "100"))
     assert cached["requests"] >= 100
+    if CPU_USE["others"] > BUSY_MACHINE_CORES:  # 0 failures and no 5xx were asserted above
+        pytest.skip(
+            f"latency goal not judged: other processes used {CPU_USE['others']:.2f} of {os.cpu_count()} "
+            f"cores during the run (cached p95 {cached['p95']:.0f} ms); see {REPORT_DIR}"
+        )
     assert cached["p95"] <= limit, f"p95 of cached slider updates {cached['p95']} ms > {limit} ms"
