@@ -21,12 +21,16 @@ Two more departures from DiskcacheManager, both found by the load and fault test
   as an error instead of "no update", so the callback's ``on_error`` shows a retry instead of
   a spinner or "computing…" that never ends. Jobs this manager terminated on purpose
   (superseded, cancelled) are not reported. Errors are never kept as results.
+- A job store deleted under the running app (``rm -r var/cache``) is recreated, with the
+  same signing secret, and stale connections to the deleted database are reopened, instead
+  of every later job failing until a restart.
 """
 
 from __future__ import annotations
 
 import os
 import stat
+import threading
 from typing import Any
 
 from dash import DiskcacheManager
@@ -49,9 +53,41 @@ class JobManager(DiskcacheManager):
         self, cache: Any, cache_by: list | None = None, expire: int | None = RESULT_EXPIRE_S
     ) -> None:
         super().__init__(cache, cache_by=[_fingerprint] if cache_by is None else cache_by, expire=expire)
+        self._seen = threading.local()  # per thread: the inode of the database it is connected to
+        self._secret: Any = None
+
+    def _fresh_store(self) -> None:
+        """Recreate the store if its directory was deleted; reconnect if the database changed."""
+        db = os.path.join(self.handle.directory, "cache.db")
+        try:
+            inode = os.stat(db).st_ino
+        except FileNotFoundError:
+            directory = self.handle.directory
+            self.handle.close()
+            self.handle.__init__(directory)  # same object: job functions hold a reference to it
+            if self._secret is not None:
+                self.handle.add(self.SIGNING_SECRET_KEY, self._secret)
+            inode = os.stat(db).st_ino
+        seen = getattr(self._seen, "inode", None)
+        if seen is not None and seen != inode:
+            self.handle.close()  # connected to a deleted database: reopen the new one
+        self._seen.inode = inode
+
+    def get_or_create_signing_secret(self, generate: Any) -> Any:
+        self._secret = super().get_or_create_signing_secret(generate)
+        return self._secret
+
+    def call_job_fn(self, key: str, job_fn: Any, args: Any, context: Any) -> Any:
+        self._fresh_store()
+        return super().call_job_fn(key, job_fn, args, context)
+
+    def get_progress(self, key: str) -> Any:
+        self._fresh_store()  # the first store access of every poll
+        return super().get_progress(key)
 
     def get_result(self, key: str, job: Any) -> Any:
         """The job's result; an error if the job is gone without one (see the module doc)."""
+        self._fresh_store()
         result = super().get_result(key, job)
         if result is self.UNDEFINED and job is not None and not self.job_running(job):
             result = super().get_result(key, job)  # it may have finished between the two looks

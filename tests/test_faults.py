@@ -249,6 +249,20 @@ def test_a_superseded_job_is_not_reported_as_lost(manager: JobManager) -> None:
     assert manager.get_result("key-of-a-superseded-job", str(proc.pid)) is manager.UNDEFINED
 
 
+def test_a_deleted_job_store_is_recreated_for_every_worker(tmp_path: Path) -> None:
+    directory = str(tmp_path / "jobs")
+    one, two = JobManager(diskcache.Cache(directory)), JobManager(diskcache.Cache(directory))  # 2 workers
+    secret = one.get_or_create_signing_secret(lambda: "s3cret")
+    assert two.get_or_create_signing_secret(lambda: "other") == secret
+    one.get_progress("k")
+    two.get_progress("k")
+    shutil.rmtree(directory)  # rm -r var/cache/background under the running app
+    one.get_progress("k")  # the next poll of one worker recreates it …
+    one.handle.set("result", {"figure": 1})  # … and a job writes there
+    assert two.get_result("result", None) == {"figure": 1}, "the other worker reads the new store"
+    assert two.handle.get(JobManager.SIGNING_SECRET_KEY) == secret  # a respawned worker signs alike
+
+
 def test_results_are_shared_and_errors_are_not_kept(manager: JobManager) -> None:
     manager.handle.set("k", {"figure": 1})
     assert manager.get_result("k", None) == {"figure": 1}
@@ -365,12 +379,13 @@ def test_live_cache_directory_deleted_under_a_running_app(tmp_path: Path) -> Non
     with gunicorn(tmp_path, workers=2, env={"ALP_DM_GRID": "6"}) as app:
         page = Page(app.url)
         page.sweep((0.5, 0.8, 1.2))
-        shutil.rmtree(tmp_path / "physics")  # the physics cache, while the app runs
+        for sub in ("physics", "background"):  # rm -r var/cache, while the app runs
+            shutil.rmtree(tmp_path / sub)
         page.sweep((0.5, 0.8, 1.2, 1.5))
         assert any((tmp_path / "physics").iterdir()), "the file cache is back in use"
-        state = AppState(m_a=0.7)
-        out = page.run_job(scan_job(page.protocol, state))
-        assert "scan-fig" in out and out["scan-retry"]["hidden"] is True
+        for m_a in (0.7, 0.9):  # background jobs work again, whichever worker answers
+            out = Page(app.url).run_job(scan_job(page.protocol, AppState(m_a=m_a)))
+            assert "scan-fig" in out and out["scan-retry"]["hidden"] is True
         log = app.log_text()
     assert "Traceback" not in log
 
