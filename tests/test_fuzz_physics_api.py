@@ -225,6 +225,20 @@ def test_physics_edge_cases_are_clean(call: Callable[[], Any]) -> None:
     assert out is None or finite(out) or np.all(np.isnan(np.asarray(out, dtype=float)))
 
 
+# Found by the large profile after the fixes above (reported; physics/ is not edited here).
+# Strict: once fixed, move the case into EDGE_CASES.
+OPEN_EDGE_CASES = [
+    pytest.param(lambda: ratio_grid("na62_2025", 1.0, 2.5e-160), id="ratio_grid-tau_ps-overflow-tiny-g"),
+]
+
+
+@pytest.mark.xfail(strict=True, reason="physics edge case, reported: PointArrays.tau_ps overflows")
+@pytest.mark.parametrize("call", OPEN_EDGE_CASES)
+def test_open_physics_edge_cases(call: Callable[[], Any]) -> None:
+    out = raises_cleanly(call)
+    assert out is None or finite(out) or np.all(np.isnan(np.asarray(out, dtype=float)))
+
+
 def test_decay_length_beyond_double_precision_is_infinite_not_a_warning() -> None:
     """A practically stable ALP: L = +inf (documented), never an overflow warning."""
     out = raises_cleanly(lambda: decay_length(ALPModel(1.0, 1.0, 4.5e-91, 0.0), 5e139))
@@ -258,11 +272,14 @@ def test_limit_catalogue_is_well_formed() -> None:
     assert all(i.status in ("measured", "projection") and i.reference for i in cat)
 
 
+g_ratio = st.one_of(st.just(0.0), st.floats(1e-100, 1e-1))  # below: see OPEN_EDGE_CASES
+
+
 @examples(3)
 @given(
     st.one_of(st.sampled_from(LIMIT_KEYS), st.text(max_size=6)),
     st.one_of(m_array.map(lambda m: np.abs(m) + 1e-3), st.floats(1e-3, 10.0)),
-    st.one_of(st.floats(0.0, 1e-1), st.lists(st.floats(0.0, 1e-1), min_size=1, max_size=12).map(np.array)),
+    st.one_of(g_ratio, st.lists(g_ratio, min_size=1, max_size=12).map(np.array)),
     st.one_of(st.none(), st.floats(1e-3, 10.0)),
     st.floats(0.0, 1e-1),
 )
