@@ -66,9 +66,9 @@ def br_a_invisible(model: ALPModel) -> float:
 
 
 def ctau_kernel(width: ArrayLike) -> FloatArray:
-    """Proper decay length cτ = ħc/Γ [m]; +inf for Γ = 0."""
+    """Proper decay length cτ = ħc/Γ [m]; +inf for Γ = 0 (or a width below ~1e-308 GeV)."""
     w = np.asarray(width, dtype=float)
-    with np.errstate(divide="ignore"):
+    with np.errstate(divide="ignore", over="ignore"):  # a denormal width gives +inf, not a warning
         return np.where(w > 0.0, C.HBARC_GEV_M / np.where(w > 0.0, w, 1.0), np.inf)
 
 

@@ -216,25 +216,13 @@ EDGE_CASES = [
     pytest.param(lambda: g_aWW_for_br_B_to_K_a(1.0, 1e-5, 0.0), id="g_aWW_for-p_inv-0"),
     pytest.param(lambda: g_aWW_for_br_B_to_K_a(0.0, 1.8e8, 1e-300), id="g_aWW_for-overflow"),
     pytest.param(lambda: ratio_grid("na62_2025", 0.0, 1e-4), id="ratio_grid-m_a-0"),
+    # found by the large profile: a denormal width made cτ overflow
+    pytest.param(lambda: ratio_grid("na62_2025", 1.0, 2.5e-160), id="ratio_grid-tau_ps-overflow-tiny-g"),
 ]
 
 
 @pytest.mark.parametrize("call", EDGE_CASES)
 def test_physics_edge_cases_are_clean(call: Callable[[], Any]) -> None:
-    out = raises_cleanly(call)
-    assert out is None or finite(out) or np.all(np.isnan(np.asarray(out, dtype=float)))
-
-
-# Found by the large profile after the fixes above (reported; physics/ is not edited here).
-# Strict: once fixed, move the case into EDGE_CASES.
-OPEN_EDGE_CASES = [
-    pytest.param(lambda: ratio_grid("na62_2025", 1.0, 2.5e-160), id="ratio_grid-tau_ps-overflow-tiny-g"),
-]
-
-
-@pytest.mark.xfail(strict=True, reason="physics edge case, reported: PointArrays.tau_ps overflows")
-@pytest.mark.parametrize("call", OPEN_EDGE_CASES)
-def test_open_physics_edge_cases(call: Callable[[], Any]) -> None:
     out = raises_cleanly(call)
     assert out is None or finite(out) or np.all(np.isnan(np.asarray(out, dtype=float)))
 
