@@ -247,7 +247,9 @@ class PointArrays:
 
     @property
     def tau_ps(self) -> FloatArray:
-        return self.ctau_m / SPEED_OF_LIGHT_M_PER_PS
+        """Proper lifetime [ps] (+inf for a practically stable ALP)."""
+        with np.errstate(over="ignore"):
+            return self.ctau_m / SPEED_OF_LIGHT_M_PER_PS
 
 
 def point_arrays(
