@@ -18,8 +18,8 @@ RUN useradd --create-home --uid 10001 --shell /usr/sbin/nologin app \
 WORKDIR /app
 
 # dependencies first: this layer is rebuilt only when requirements.txt changes
-COPY requirements.txt .
-RUN pip install --no-cache-dir -r requirements.txt
+COPY requirements.txt constraints.txt ./
+RUN pip install --no-cache-dir -r requirements.txt -c constraints.txt
 
 # then the code
 COPY --chown=app:app . .

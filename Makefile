@@ -5,12 +5,12 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test test-slow test-load lint serve bench precompute reproduce clean
+.PHONY: run test test-slow test-load test-fuzz-large lint serve bench precompute reproduce clean
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt
+$(VENV)/.installed: requirements.txt requirements-dev.txt constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -r requirements-dev.txt
+	$(PY) -m pip install -q -r requirements-dev.txt -c constraints.txt
 	touch $@
 
 run: $(VENV)/.installed
@@ -25,7 +25,11 @@ test-slow: $(VENV)/.installed
 	$(PY) -m pytest -m slow
 
 test-load: $(VENV)/.installed
+	bash scripts/system_deps.sh
 	$(PY) -m pytest -m load
+
+test-fuzz-large: $(VENV)/.installed
+	HYPOTHESIS_PROFILE=large $(PY) -m pytest tests/test_fuzz_physics_api.py tests/test_fuzz_callbacks.py tests/test_fuzz_physics.py tests/test_state.py
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
