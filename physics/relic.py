@@ -278,7 +278,9 @@ def omega_h2(
     width : "energy_dependent" (Γ_a(√s) in the propagator, default) or "constant" (Γ_a(m_a)).
     gamma_multiplier : scales the elastic momentum-transfer rate γ(T) (≥ 0).
     tight_coupling : add 1e8 H to γ at every x (forces kinetic equilibrium; cBE → nBE).
-    rtol : absolute tolerance on ln Y and ln y per step (≈ relative tolerance on Y, y).
+    rtol : absolute tolerance on ln Y and ln y per step. The accumulated error is larger: at the
+        default 1e-5, Ωh² is ~2e-4 high for constant σv (independent cross-check,
+        docs/relic_crosscheck.md); 1e-8 agrees to < 1e-5.
     x_start : first x (Y = Y_eq, T_χ = T there). per_decade : ⟨σv⟩-table nodes per decade of x.
     freeze_tol : stop when |d ln Y/d ln x| < freeze_tol (and x ≥ x_min_end); the remaining
         ∝ 1/x tail is added analytically (Y_∞ = Y_end exp(d ln Y/d ln x)).
