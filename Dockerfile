@@ -15,6 +15,13 @@ RUN useradd --create-home --uid 10001 --shell /usr/sbin/nologin app \
     && mkdir -p /var/cache/alp \
     && chown app:app /var/cache/alp
 
+# Chromium and fonts for the 16:9 SVG/PDF slide export (kaleido drives the browser; without it
+# the export links answer "unavailable" and the rest of the app works)
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends chromium fonts-liberation fonts-dejavu-core \
+    && rm -rf /var/lib/apt/lists/*
+ENV BROWSER_PATH=/usr/bin/chromium
+
 WORKDIR /app
 
 # dependencies first: this layer is rebuilt only when requirements.txt changes

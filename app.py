@@ -16,8 +16,8 @@ from dash import Dash
 from flask import request
 
 import callbacks
-from callbacks import backend
-from callbacks.jobs import JobManager
+from dashboard import cache
+from dashboard.jobs import JobManager, install_fork_hygiene
 from layouts import build_layout
 
 MAX_REQUEST_BYTES = 1 << 20
@@ -26,7 +26,7 @@ MAX_REQUEST_BYTES = 1 << 20
 
 def background_manager() -> JobManager:
     """Background-callback manager on a disk cache shared by the workers of one host."""
-    directory = backend.cache_dir() / "background"
+    directory = cache.cache_dir() / "background"
     directory.mkdir(parents=True, exist_ok=True)
     return JobManager(diskcache.Cache(str(directory)))
 
@@ -42,7 +42,7 @@ def create_app() -> Dash:
     )
     app.layout = build_layout
     server = app.server
-    backend.make_cache(server)
+    cache.make_cache(server)
     callbacks.register(app)
 
     server.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
@@ -73,7 +73,5 @@ app = create_app()
 server = app.server
 
 if __name__ == "__main__":
-    from callbacks.jobs import install_fork_hygiene
-
     install_fork_hygiene()  # background jobs forked from the dev server drop its sockets
     app.run(host=os.environ.get("HOST", "127.0.0.1"), port=int(os.environ.get("PORT", "8050")), debug=False)

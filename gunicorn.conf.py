@@ -30,11 +30,11 @@ control_socket_disable = True  # no shared $HOME/.gunicorn/gunicorn.ctl between 
 
 def post_worker_init(worker: object) -> None:
     """Background jobs forked from this worker drop its sockets; warm the physics up."""
-    from callbacks.jobs import install_fork_hygiene
+    from dashboard.jobs import install_fork_hygiene
 
     install_fork_hygiene()
     try:
-        from callbacks.warmup import warm_up
+        from dashboard.warmup import warm_up
 
         warm_up()
     except Exception as err:  # warming is an optimisation: never stop a worker for it

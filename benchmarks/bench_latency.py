@@ -7,8 +7,8 @@ an empty cache directory, then measures:
    when a slider is released), for m_a moves (the point moves: ``Patch``) and δ moves (the
    flavour background is recomputed and resent), each *cold* (never computed: empty cache)
    and *cached* (the same positions again);
-2. with ``--browser`` (needs /usr/bin/chromium): the time from a key press on the m_a slider to
-   the new Ωh²(cBE) in the page, cold and cached, in headless Chromium.
+2. with ``--browser`` (needs Chromium, found as by the browser tests): the time from a key
+   press on the m_a slider to the new Ωh²(cBE) in the page, cold and cached, in headless Chromium.
 
     .venv/bin/python benchmarks/bench_latency.py [--n 40] [--browser]
 
@@ -20,12 +20,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
-import os
-import platform
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -40,70 +35,21 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from callbacks.point import control_values, dm_key, scan_key  # noqa: E402
-from callbacks.state import AppState, presets, round_sig, to_query, to_slider  # noqa: E402
+from _machine import machine  # noqa: E402  (benchmarks/, the script's directory)
+
+from callbacks.point import dm_key, scan_key  # noqa: E402
+from dashboard.state import AppState, presets, round_sig, to_query, to_slider  # noqa: E402
 from layouts import ids  # noqa: E402
-
-CHROMIUM = Path("/usr/bin/chromium")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from layouts.controls import control_values  # noqa: E402
+from tests import _servers  # noqa: E402
 
 
 @contextmanager
 def gunicorn(workers: int = 2) -> Iterator[str]:
-    """The app under gunicorn with a fresh cache directory; yields the base URL."""
-    port = free_port()
+    """The app under gunicorn (tests/_servers.py) with a fresh cache directory; yields the base URL."""
     with tempfile.TemporaryDirectory(prefix="alp-bench-") as cache:
-        env = {
-            **os.environ,
-            "ALP_CACHE_DIR": cache,
-            "GUNICORN_ACCESSLOG": "",
-            "REDIS_URL": "",
-            "LOG_LEVEL": "warning",
-        }
-        cmd = [
-            str(Path(sys.executable).parent / "gunicorn"),
-            "-c",
-            "gunicorn.conf.py",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(workers),
-            "app:server",
-        ]
-        log = open(Path(cache) / "gunicorn.log", "w")
-        proc = subprocess.Popen(
-            cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-        )
-        url = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.time() + 60
-            while time.time() < deadline:
-                try:
-                    if requests.get(f"{url}/health", timeout=1).status_code == 200:
-                        break
-                except requests.RequestException:
-                    time.sleep(0.2)
-            else:
-                raise RuntimeError("gunicorn did not answer /health")
-            time.sleep(3.0)  # let both workers finish their warm-up
-            yield url
-        except BaseException:
-            log.flush()
-            print((Path(cache) / "gunicorn.log").read_text()[-3000:], file=sys.stderr)
-            raise
-        finally:
-            for sig, wait_s in ((signal.SIGTERM, 40), (signal.SIGKILL, None)):  # the whole process group
-                try:
-                    os.killpg(proc.pid, sig)
-                    proc.wait(timeout=wait_s)
-                except (ProcessLookupError, subprocess.TimeoutExpired):
-                    pass
-            log.close()
+        with _servers.gunicorn(Path(cache), workers) as app:
+            yield app.url
 
 
 def main_callback(url: str) -> dict[str, Any]:
@@ -139,6 +85,7 @@ def payload(dep: dict[str, Any], state: AppState, previous: AppState, trigger: s
         ids.STATE: previous.to_dict(),
         ids.DM_KEY: dm_key(previous),
         ids.SCAN_KEY: scan_key(previous),
+        ids.VIABILITY_KEY: None,
     }
     shown = {ids.PAGE: f"theme-{previous.theme}", ids.FBE_OUT: None}
     return {
@@ -206,19 +153,10 @@ def browser_benchmark(url: str, n: int) -> dict[str, dict[str, float]]:
     """Key press on the m_a slider → new Ωh²(cBE) text, in headless Chromium."""
     from playwright.sync_api import sync_playwright
 
-    args = [
-        "--no-sandbox",
-        "--disable-dev-shm-usage",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--no-first-run",
-        "--disable-sync",
-        "--disable-quic",
-    ]
     out: dict[str, list[float]] = {"browser cold": [], "browser cached": []}
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=args)
+        chromium = str(_servers.find_chromium())
+        browser = p.chromium.launch(executable_path=chromium, args=_servers.CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.goto(f"{url}/?ma=0.2")
         page.wait_for_selector("#omega-cbe")
@@ -240,18 +178,6 @@ def browser_benchmark(url: str, n: int) -> dict[str, dict[str, float]]:
     return {k: stats(v) for k, v in out.items()}
 
 
-def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{cpu}, {os.cpu_count()} CPUs, Python {platform.python_version()}, {platform.system()}"
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--n", type=int, default=40, help="slider moves per series")
@@ -260,7 +186,7 @@ def main() -> None:
     args = ap.parse_args()
     with gunicorn(2) as url:
         results = http_benchmark(url, args.n)
-        if args.browser and CHROMIUM.exists():
+        if args.browser and _servers.find_chromium() is not None:
             results.update(browser_benchmark(url, max(5, args.n // 4)))
     print(f"machine: {machine()}")
     print(f"{'series':<16}{'n':>4}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}")

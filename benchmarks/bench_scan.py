@@ -4,7 +4,7 @@
     .venv/bin/python benchmarks/bench_scan.py --write        # also update docs/performance.md "## Scans"
 
 Two workloads: the flavour side (derived, flavour, Belle II, every limit; vectorised per chunk)
-and, when ``physics.omega_h2`` is available, the relic density (nBE + cBE per point). Each is
+and the relic density (nBE + cBE per point). Each is
 run end to end through :func:`physics.scan.run_scan` into a fresh directory (worker start-up,
 Parquet writing and the final combine included), with local processes (1 and 2 workers), in
 this process, and on a 2-worker ``dask.distributed.LocalCluster`` (cluster start-up excluded).
@@ -25,7 +25,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from physics._scan_observables import available_groups
+from _machine import cpu_model  # (benchmarks/, the script's directory)
+
 from physics.scan import Axis, ScanSpec, run_scan
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "performance.md"
@@ -107,41 +108,30 @@ def bench_workload(name: str, spec: ScanSpec, chunk: int, repeats: int) -> list[
     return rows
 
 
-def machine() -> str:
+def _machine() -> str:
     """CPU model, logical CPUs, load average, Python and numpy versions."""
-    model = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
     load = ", ".join(f"{v:.1f}" for v in os.getloadavg())
     return (
-        f"{model}, {os.cpu_count()} logical CPUs (1/5/15-min load average {load} at the end), "
+        f"{cpu_model()}, {os.cpu_count()} logical CPUs (1/5/15-min load average {load} at the end), "
         f"Python {platform.python_version()}, numpy {np.__version__}"
     )
 
 
-def markdown(rows: list[tuple[str, ...]], repeats: int, relic: bool) -> str:
+def markdown(rows: list[tuple[str, ...]], repeats: int) -> str:
     head = (
         "| workload | backend | points | chunk | points/s (median, wall) | spread | points per CPU-s "
         "| 1-point scan [s] |\n|---|---|---|---|---|---|---|---|\n"
     )
     body = "\n".join("| " + " | ".join(r) + " |" for r in rows)
-    note = (
-        "" if relic else "\nThe relic-density workload is skipped: `physics.omega_h2` is not available yet.\n"
-    )
     return (
         f"{HEADING}\n\n"
         f"`benchmarks/bench_scan.py` ({time.strftime('%Y-%m-%d')}; median of {repeats} runs, end to end "
         "through `run_scan`: worker start-up, Parquet chunks and the final combine included; Dask "
-        f"cluster start-up excluded). Machine: {machine()}.\n\n"
+        f"cluster start-up excluded). Machine: {_machine()}.\n\n"
         "*points/s*: wall clock, what a user waits for. *points per CPU-s*: points divided by the CPU "
         "time the workers spent inside chunks — a per-worker speed that other load on a shared machine "
         "barely changes; on N idle cores the wall rate approaches N times it once start-up (last "
-        f"column) is amortised.\n\n{head}{body}\n{note}\n"
+        f"column) is amortised.\n\n{head}{body}\n\n"
         "Reading the table: the per-CPU speed measures the code, the wall rate the machine at that "
         "moment — when the load average exceeds the number of cores, extra workers cannot help. Local "
         "processes pay a start-up per run (spawn, imports, numba cache; last column), so short scans are "
@@ -172,12 +162,10 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--write", action="store_true", help=f"update the '{HEADING}' section of {DOC}")
     args = ap.parse_args()
-    print(machine())
+    print(_machine())
     rows = bench_workload("flavour side", flavour_spec(), 5000, args.repeats)
-    relic = "relic" in available_groups()
-    if relic:
-        rows += bench_workload("with relic density", relic_spec(), 25, args.repeats)
-    text = markdown(rows, args.repeats, relic)
+    rows += bench_workload("with relic density", relic_spec(), 25, args.repeats)
+    text = markdown(rows, args.repeats)
     print("\n" + text)
     if args.write:
         write_section(text)

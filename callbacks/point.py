@@ -1,23 +1,41 @@
 """The one synchronous callback: controls/URL → state → cheap results (flavour, nBE+cBE).
 
-A slider move triggers exactly this callback. It resolves the new state from whichever control
-fired (typed values are validated; a bad value gives an inline message and keeps the previous
-result), writes the state to the URL, updates the numbers, moves the current point with a
-``Patch`` (the flavour background is resent only when δ, g_aχχ, the target or the theme
-change) and, only when their inputs changed, updates the keys that start the background
-DM-plane and δ-scan computations.
+A slider move triggers exactly this callback. :func:`callbacks.transitions.resolve` turns the
+control that fired into the new state (typed values are validated; a bad value gives an inline
+message and keeps the previous result); :func:`update` then writes the state to the URL, updates
+the read-outs (:mod:`layouts.readouts`), moves the current point with a ``Patch`` and, only when
+their inputs changed (:data:`dashboard.dependencies.DEPENDS_ON`), resends the flavour background,
+the relic numbers and the keys that start the background DM-plane and δ-scan computations.
 """
 
 from __future__ import annotations
 
 import logging
-import math
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Any
 
-from dash import ALL, Input, Output, Patch, State, ctx, html, no_update
+from dash import ALL, Input, Output, Patch, State, ctx, no_update
 
+from dashboard.dependencies import changed, key_of
+from dashboard.flavour_data import flavour_background, flavour_point
+from dashboard.relic_data import (
+    cached_delta_scan,
+    evolution_results,
+    fbe_cached,
+    relic_pair,
+    relic_point,
+    viability_point,
+)
+from dashboard.state import AppState, to_query
 from layouts import ids
+from layouts.controls import (
+    CHOICE_FIELDS,
+    CONTROL_FIELDS,
+    MESSAGE_CONTROLS,
+    NUMBER_FIELDS,
+    control_values,
+    target_help,
+)
 from layouts.figures import (
     POINT_ANNOTATION,
     delta_marker,
@@ -27,295 +45,75 @@ from layouts.figures import (
     message_figure,
     point_marker,
 )
-
-from .flavour_data import flavour_background, flavour_point
-from .relic_data import cached_delta_scan, engine_available, engine_missing_message, relic_pair, viability
-from .state import (
-    NEG_DELTA_MAX,
-    AppState,
-    check_field,
-    check_m_chi,
-    delta_controls,
-    delta_from_controls,
-    fmt,
-    parse_number,
-    parse_query,
-    preset_state,
-    slider_position,
-    to_query,
-    to_slider,
+from layouts.readouts import (
+    derived_block,
+    fbe_readout,
+    flavour_note,
+    in_force,
+    relic_block,
+    scenario_banner,
+    verdict_table,
+    viability_line,
 )
+
+from .transitions import changed_controls, field_for_error, resolve
 
 log = logging.getLogger(__name__)
 
-CONTROL_FIELDS = {ids.M_A: "m_a", ids.DELTA: "delta", ids.G_AWW: "g_aWW", ids.G_ACHI: "g_achi"}
-CHOICE_FIELDS = {ids.TARGET: "target", ids.WIDTH: "width", ids.THEME: "theme"}
-RELIC_FIELDS = ("m_a", "delta", "g_aWW", "g_achi", "width")
+
+def dm_key(state: AppState) -> dict[str, Any]:
+    """What the DM plane depends on (a change starts the background computation)."""
+    return key_of(state, "dm_key")
 
 
-@dataclass
-class Resolution:
-    """Outcome of reading the controls: the new state and what to tell the user."""
-
-    state: AppState
-    field_msgs: dict[str, str] = field(default_factory=dict)
-    notices: list[str] = field(default_factory=list)
-    reset_controls: bool = False
-    rejected: bool = False
+def scan_key(state: AppState) -> dict[str, Any]:
+    """What the δ scan depends on."""
+    return key_of(state, "scan_key")
 
 
-def _trigger_name(trigger: Any) -> str:
-    if isinstance(trigger, dict):
-        return str(trigger.get("type", ""))
-    return "" if trigger is None else str(trigger)
+def viability_key(state: AppState) -> dict[str, Any] | None:
+    """What the fBE verdict job depends on, and the theme of the evolution figure it redraws
+    (None: no job — the method is not the fBE)."""
+    return {**key_of(state, "viability"), "theme": state.theme} if state.method == "fbe" else None
 
 
-def resolve(trigger: Any, values: dict[str, Any], previous: AppState | None) -> Resolution:
-    """New state from the control that fired (``trigger`` is a component id, None on page load)."""
-    prev = previous or AppState()
-    name = _trigger_name(trigger)
-    if previous is None or name in ("", ids.URL):
-        state, problems = parse_query(values.get("search"))
-        notices = [f"Shared link: {p}" for p in problems]
-        return Resolution(state, notices=notices, reset_controls=True)
-    if name == ids.PRESET and isinstance(trigger, dict):
-        preset = preset_state(str(trigger.get("name")))
-        if preset is None:
-            return Resolution(prev, notices=["unknown preset"], rejected=True)
-        return Resolution(
-            replace(preset, target=prev.target, width=prev.width, theme=prev.theme), reset_controls=True
-        )
-    for cid, fname in CHOICE_FIELDS.items():
-        if name == cid:
-            try:
-                return Resolution(replace(prev, **{fname: check_field(fname, values.get(cid))}))
-            except ValueError as err:
-                return Resolution(prev, notices=[str(err)], reset_controls=True, rejected=True)
-    if name == ids.DELTA_SIGN:
-        sign = -1.0 if str(values.get(ids.DELTA_SIGN)) in ("-1", "-") else 1.0
-        return Resolution(
-            replace(prev, delta=sign * min(abs(prev.delta), NEG_DELTA_MAX if sign < 0 else 1.0)),
-            reset_controls=True,
-        )
-    if name == ids.slider(ids.DELTA):
-        try:
-            pos = slider_position(values.get(ids.slider(ids.DELTA)), "δ")
-            delta = check_field("delta", delta_from_controls(values.get(ids.DELTA_SIGN, 1), pos))
-        except ValueError as err:
-            return Resolution(prev, field_msgs={ids.DELTA: str(err)}, reset_controls=True, rejected=True)
-        return Resolution(replace(prev, delta=delta), reset_controls=True)
-    if name == ids.text(ids.M_CHI):
-        try:
-            delta = check_m_chi(parse_number(values.get(ids.text(ids.M_CHI)), "m_χ"), prev.m_a)
-        except ValueError as err:
-            return Resolution(prev, field_msgs={ids.DELTA: str(err)}, rejected=True)
-        return Resolution(replace(prev, delta=delta), reset_controls=True)
-    for cid, fname in CONTROL_FIELDS.items():
-        if name == ids.slider(cid):
-            try:
-                value = check_field(fname, 10.0 ** slider_position(values.get(ids.slider(cid)), fname))
-            except ValueError as err:
-                return Resolution(prev, field_msgs={cid: str(err)}, reset_controls=True, rejected=True)
-            return Resolution(replace(prev, **{fname: value}), reset_controls=True)
-        if name == ids.text(cid):
-            try:
-                value = check_field(fname, values.get(ids.text(cid)))
-            except ValueError as err:
-                return Resolution(prev, field_msgs={cid: str(err)}, rejected=True)
-            return Resolution(replace(prev, **{fname: value}), reset_controls=True)
-    return Resolution(prev)
-
-
-# ----------------------------------------------------------------------------- rendering
-def control_values(state: AppState) -> dict[str, Any]:
-    """Values of every control for ``state`` (restores a URL or a preset)."""
-    sign, pos = delta_controls(state.delta)
-    return {
-        ids.slider(ids.M_A): to_slider(state.m_a),
-        ids.text(ids.M_A): fmt(state.m_a),
-        ids.DELTA_SIGN: sign,
-        ids.slider(ids.DELTA): pos,
-        ids.text(ids.DELTA): fmt(state.delta),
-        ids.text(ids.M_CHI): fmt(state.m_chi),
-        ids.slider(ids.G_AWW): to_slider(state.g_aWW),
-        ids.text(ids.G_AWW): fmt(state.g_aWW),
-        ids.slider(ids.G_ACHI): to_slider(state.g_achi),
-        ids.text(ids.G_ACHI): fmt(state.g_achi),
-        ids.TARGET: state.target,
-        ids.WIDTH: state.width,
-        ids.THEME: state.theme,
-    }
-
-
-def _sci(x: float | None, unit: str = "") -> str:
-    if x is None or not math.isfinite(x):
-        return "—"
-    u = f" {unit}" if unit else ""
-    return f"{x:.3g}{u}"
-
-
-def derived_block(point: dict[str, Any]) -> list:
-    """Derived quantities shown under the controls."""
-    lo, hi = point["target"][1], point["target"][2]
-    band = f"[{_sci(lo)}, {_sci(hi)}]" if lo is not None else "n/a at this m_a"
-    rows = [
-        ("m_χ", _sci(point["m_chi"], "GeV")),
-        ("g_aγγ", _sci(point["g_agg"], "GeV⁻¹")),
-        ("Γ_a", _sci(point["width_total"], "GeV")),
-        ("BR(a→χχ̄)", _sci(point["br_inv"])),
-        ("cτ_a", _sci(point["ctau_m"], "m")),
-        ("BR(B⁺→K⁺a)", _sci(point["br_B_to_K_a"])),
-        ("P_inv (Belle II)", _sci(point["p_inv"])),
-        ("BR·P_inv", _sci(point["signal"])),
-        ("Belle II target", band),
-        ("BR(K⁺→π⁺a)", _sci(point["br_K_to_pi_a"])),
-    ]
-    return [html.H3("Derived"), html.Table(html.Tbody([html.Tr([html.Th(k), html.Td(v)]) for k, v in rows]))]
-
-
-def scenario_banner(point: dict[str, Any]) -> list:
-    """Scenario, flavour verdict and Belle II agreement in one line."""
-    missing = point["scenario"] == "missing_energy"
-    scen = (
-        "Missing-energy scenario: m_a > 2m_χ, a → χχ̄ open"
-        if missing
-        else "Displaced-diphoton scenario: m_a < 2m_χ, a → γγ only (long-lived)"
-    )
-    excl = point["excluded_by"]
-    verdict = (
-        html.Span("excluded by " + ", ".join(excl), className="bad")
-        if excl
-        else html.Span("allowed by every measured limit", className="good")
-    )
-    belle = (
-        html.Span("inside the Belle II band", className="good")
-        if point["in_belle2_band"]
-        else html.Span("outside the Belle II band", className="warn")
-    )
-    return [html.Strong(scen, id="scenario-text"), " · ", verdict, " · ", belle]
-
-
-def verdict_table(point: dict[str, Any]) -> html.Table:
-    """Every experiment's ratio prediction/limit (sorted, excluded first)."""
-
-    def sort_key(v: dict[str, Any]) -> float:
-        return -(v["ratio"] if v["ratio"] is not None else -1.0)
-
-    rows = []
-    for v in sorted(point["verdicts"], key=sort_key):
-        ratio = "n/a" if v["ratio"] is None else f"{v['ratio']:.3g}"
-        cls = "bad" if v["excluded"] else ""
-        rows.append(
-            html.Tr(
-                [html.Td(v["label"]), html.Td(v["status"]), html.Td(ratio, className=cls), html.Td(v["note"])]
-            )
-        )
-    head = html.Thead(html.Tr([html.Th("experiment"), html.Th("status"), html.Th("ratio"), html.Th("note")]))
-    return html.Table([head, html.Tbody(rows)], className="verdicts")
-
-
-def flavour_note(point: dict[str, Any]) -> str:
-    """Caveat when the drawn curves' assumption differs from the point."""
-    if point["scenario"] == "missing_energy" and point["br_inv"] < 0.99:
-        return (
-            f"BR(a→χχ̄) = {point['br_inv']:.3g} < 0.99: the rate-limit lines assume an invisible ALP; "
-            "the ratios in the table and the point's hover are exact."
-        )
-    return ""
-
-
-def relic_block(pair: dict[str, Any] | None, error: str = "") -> list:
-    """Ωh² nBE and cBE side by side, their ratio, x_fo and T_kd, against Planck."""
-    if pair is None:
-        return [html.P(error or engine_missing_message(), className="warn", id="relic-unavailable")]
-    cells = []
-    for method, label in (("nbe", "nBE"), ("cbe", "cBE")):
-        r = pair[method]
-        status = viability(r["omega_h2"])
-        extra = [html.Div(f"x_fo = {_sci(r['x_fo'])}"), html.Div(f"T_kd = {_sci(r['T_kd'], 'GeV')}")]
-        if r.get("message"):
-            extra.append(html.Div(r["message"], className="flag"))
-        cells.append(
-            html.Div(
-                [
-                    html.Div(f"Ωh² ({label})", className="label"),
-                    html.Div(_sci(r["omega_h2"]), className="value", id=f"omega-{method}"),
-                    *extra,
-                ],
-                className=f"relic-card {status}",
-            )
-        )
-    ratio = pair.get("ratio")
-    cells.append(
-        html.Div(
-            [
-                html.Div("cBE / nBE", className="label"),
-                html.Div(_sci(ratio), className="value", id="omega-ratio"),
-            ],
-            className="relic-card",
-        )
-    )
-    legend = html.P(
-        [
-            "Planck 2018: Ωh² = 0.120 ± 0.001. ",
-            html.Span("green", className="good"),
-            ": within 10 % · ",
-            html.Span("amber", className="warn"),
-            ": under-abundant (subcomponent) · ",
-            html.Span("red", className="bad"),
-            ": over-abundant (excluded).",
-        ],
-        className="help",
-    )
-    return [html.Div(cells, className="relic-cards"), legend]
+def _verdict(state: AppState, point: dict[str, Any]) -> tuple[list, bool]:
+    """(banner verdict, whether the fBE job must run). nBE/cBE verdicts are computed here (a
+    few ms, cached); an fBE verdict only if its fBE is cached — otherwise the cBE verdict is
+    shown as provisional and the background job computes the fBE one."""
+    try:
+        if state.method == "fbe" and not fbe_cached(state):
+            pending = viability_point(replace(state, method="cbe"))
+            return viability_line(None, "fbe", point=point, pending=pending), True
+        return viability_line(viability_point(state), state.method, point=point), False
+    except ValueError as err:
+        return viability_line(None, state.method, error=f"not computed: {err}"), False
+    except Exception as err:  # a numerical failure must not take the page down
+        log.exception("viability failed for %s", state)
+        return viability_line(None, state.method, error=f"failed: {type(err).__name__}"), False
 
 
 def _relic_results(state: AppState) -> tuple[dict[str, Any] | None, str]:
-    if not engine_available():
-        return None, engine_missing_message()
     try:
-        return relic_pair(state.m_a, state.delta, state.g_aWW, state.g_achi, state.width), ""
+        return relic_pair(state), ""
     except ValueError as err:
         return None, f"relic density not computed: {err}"
     except Exception as err:  # a numerical failure must not take the page down
         return None, f"relic density failed: {type(err).__name__}: {err}"
 
 
-def dm_key(state: AppState) -> dict[str, Any]:
-    """What the DM plane depends on (a change starts the background computation)."""
-    return {"delta": state.delta, "g_aWW": state.g_aWW, "width": state.width, "theme": state.theme}
-
-
-def scan_key(state: AppState) -> dict[str, Any]:
-    """What the δ scan depends on."""
-    return {
-        "m_a": state.m_a,
-        "g_aWW": state.g_aWW,
-        "g_achi": state.g_achi,
-        "width": state.width,
-        "theme": state.theme,
-    }
-
-
-def _background_changed(prev: AppState | None, new: AppState) -> bool:
-    if prev is None:
-        return True
-    return (prev.delta, prev.g_achi, prev.target, prev.theme) != (
-        new.delta,
-        new.g_achi,
-        new.target,
-        new.theme,
-    )
-
-
 OUTPUT_KEYS = (
     "state",
     "search",
     *(f"ctl:{k}" for k in control_values(AppState())),
-    *(f"msg:{c}" for c in CONTROL_FIELDS),
+    *(f"msg:{c}" for c in MESSAGE_CONTROLS),
     "notice",
     "derived",
     "scenario",
+    "viability",
+    "viability_key",
+    "target_help",
+    "in_force",
     "flavour_fig",
     "flavour_note",
     "verdicts",
@@ -330,7 +128,7 @@ OUTPUT_KEYS = (
 )
 
 
-SHOWN_KEYS = (*(f"msg:{c}" for c in CONTROL_FIELDS), "notice", "flavour_note", "page_class", "fbe_out")
+SHOWN_KEYS = (*(f"msg:{c}" for c in MESSAGE_CONTROLS), "notice", "flavour_note", "page_class", "fbe_out")
 """Outputs whose current value the page sends along, so that unchanged ones are not resent."""
 
 
@@ -341,20 +139,32 @@ def update(
     prev_dm_key: dict | None = None,
     prev_scan_key: dict | None = None,
     shown: dict[str, Any] | None = None,
+    prev_viability_key: dict | None = None,
+    verdicts_open: bool = True,
 ) -> dict[str, Any]:
     """Everything the synchronous callback returns, keyed by :data:`OUTPUT_KEYS`.
 
     ``previous`` is the state Store (None on first load). Invalid input leaves every result
     untouched (``no_update``) and fills the inline message of the offending control.
     ``shown`` holds what the page currently shows for :data:`SHOWN_KEYS`; outputs equal to it
-    become ``no_update`` (every output sent costs a re-render in the browser).
+    become ``no_update`` (every output sent costs a re-render in the browser). The verdict
+    table is sent only while its (collapsed by default) section is open, ``verdicts_open``;
+    opening it fills it (:func:`verdicts_on_open`): building and serialising its ~100 cells
+    was ≈ 15 % of a cached request's CPU (docs/reliability.md).
     """
-    out = _update(trigger, values, previous, prev_dm_key, prev_scan_key)
+    out = _update(trigger, values, previous, prev_dm_key, prev_scan_key, prev_viability_key)
+    if not verdicts_open:
+        out["verdicts"] = no_update
     for key, current in (shown or {}).items():
         new = out.get(key, no_update)
         if new is not no_update and (new == current or (not new and not current)):
             out[key] = no_update
     return out
+
+
+def _controls(state: AppState, values: dict[str, Any]) -> dict[str, Any]:
+    """Outputs rewriting only the controls whose shown value differs from ``state``'s."""
+    return {f"ctl:{k}": v for k, v in changed_controls(control_values(state), values).items()}
 
 
 def _update(
@@ -363,97 +173,90 @@ def _update(
     previous: dict[str, Any] | None,
     prev_dm_key: dict | None,
     prev_scan_key: dict | None,
+    prev_viability_key: dict | None = None,
 ) -> dict[str, Any]:
     out: dict[str, Any] = dict.fromkeys(OUTPUT_KEYS, no_update)
-    prev_state = AppState.from_dict(previous) if previous else None
-    res = resolve(trigger, values, prev_state)
-    for cid in CONTROL_FIELDS:
+    prev = AppState.from_dict(previous) if previous else None
+    res = resolve(trigger, values, prev)
+    for cid in MESSAGE_CONTROLS:
         out[f"msg:{cid}"] = res.field_msgs.get(cid, "")
     if res.rejected:
         out["notice"] = " · ".join(res.notices) if res.notices else no_update
         if res.reset_controls:
-            out.update(
-                {f"ctl:{k}": v for k, v in changed_controls(control_values(res.state), values).items()}
-            )
+            out.update(_controls(res.state, values))
         return out
     state = res.state
     try:
-        point = flavour_point(state.m_a, state.delta, state.g_aWW, state.g_achi, state.target)
-        bg = flavour_background(state.delta, state.g_achi, state.target)
+        point = flavour_point(state)
+        bg = flavour_background(state)
     except Exception as err:  # ValueError: outside the model's domain; anything else: a bug, logged
         if isinstance(err, ValueError):
-            out[f"msg:{_field_for_error(str(err))}"] = f"{err} — previous result kept"
+            out[f"msg:{field_for_error(str(err))}"] = f"{err} — previous result kept"
         else:
             log.exception("flavour computation failed for %s", state)
             out["notice"] = f"internal error ({type(err).__name__}) — previous result kept"
-        if prev_state is None:  # a shared link outside the domain: fall back to the defaults
-            return _update(None, {"search": ""}, None, None, None) if values.get("search") else out
-        out.update({f"ctl:{k}": v for k, v in changed_controls(control_values(prev_state), values).items()})
+        if prev is None:  # a shared link outside the domain: fall back to the defaults
+            return _update(None, {"search": ""}, None, None, None, None) if values.get("search") else out
+        out.update(_controls(prev, values))
         return out
-    out["notice"] = " · ".join(res.notices)
-    out["state"] = state.to_dict()
-    out["search"] = to_query(state)
-    # rewrite only the controls whose shown value differs (a slider move re-renders its box only)
-    out.update({f"ctl:{k}": v for k, v in changed_controls(control_values(state), values).items()})
-    out["page_class"] = f"theme-{state.theme}"
-    out["derived"] = derived_block(point)
-    out["scenario"] = scenario_banner(point)
-    out["verdicts"] = verdict_table(point)
-    out["flavour_note"] = flavour_note(point)
-    if _background_changed(prev_state, state):
+    out.update(_controls(state, values))
+    out.update(
+        notice=" · ".join(res.notices),
+        state=state.to_dict(),
+        search=to_query(state),
+        page_class=f"theme-{state.theme}",
+        derived=derived_block(point),
+        scenario=scenario_banner(point),
+        verdicts=verdict_table(point),
+        flavour_note=flavour_note(point),
+    )
+    out["viability"], fbe_job = _verdict(state, point)
+    new_key = viability_key(state) if fbe_job else None
+    out["viability_key"] = new_key if new_key != prev_viability_key else no_update
+    if changed(prev, state, "target_help"):
+        out["target_help"] = target_help(state.target)
+    if changed(prev, state, "in_force"):
+        out["in_force"] = in_force(state)
+    if changed(prev, state, "flavour_figure"):
         out["flavour_fig"] = flavour_figure(bg, point, state.theme)
     else:
         out["flavour_fig"] = _marker_patch(flavour_marker(point, state.theme))
-    relic_changed = prev_state is None or any(
-        getattr(prev_state, f) != getattr(state, f) for f in RELIC_FIELDS
-    )
-    if relic_changed or prev_state.theme != state.theme:
+    if changed(prev, state, "relic_panels"):
         pair, err = _relic_results(state)
         out["relic"] = relic_block(pair, err)
         out["evolution_fig"] = (
-            evolution_figure({m: pair[m] for m in ("nbe", "cbe")}, state.theme)
+            evolution_figure(evolution_results(state, pair), state.theme)
             if pair
             else message_figure(err, state.theme)
         )
-    if relic_changed and prev_state is not None:
-        out["fbe_out"] = ""
+    if prev is None or changed(prev, state, "relic") or prev.method != state.method:
+        # the fBE line of this point if it ran before (a move away clears it)
+        cached = fbe_cached(state)
+        if cached or prev is not None:
+            out["fbe_out"] = fbe_readout(state, relic_point(state, "fbe")) if cached else ""
     new_dm, new_scan = dm_key(state), scan_key(state)
     out["dm_key"] = new_dm if new_dm != prev_dm_key else no_update
     out["scan_key"] = new_scan if new_scan != prev_scan_key else no_update
-    if _moved(prev_state, state, ("m_a", "g_achi", "theme")):
+    if changed(prev, state, "dm_point"):
         out["dm_point"] = _marker_patch(point_marker(state.m_a, state.g_achi, state.theme))
-    if _moved(prev_state, state, ("m_a", "delta", "g_aWW", "g_achi", "width", "theme")):
-        out["scan_point"] = _scan_point_patch(state)
+    if changed(prev, state, "scan_point"):
+        out["scan_point"] = _marker_patch(delta_marker(cached_delta_scan(state), state.delta, state.theme))
     return out
 
 
-def _moved(prev: AppState | None, new: AppState, names: tuple[str, ...]) -> bool:
-    return prev is None or any(getattr(prev, n) != getattr(new, n) for n in names)
+def is_open(summary_clicks: object) -> bool:
+    """Whether a collapsed-by-default ``<details>`` is open after ``summary_clicks`` clicks."""
+    return isinstance(summary_clicks, int) and summary_clicks % 2 == 1
 
 
-def changed_controls(target: dict[str, Any], shown: dict[str, Any]) -> dict[str, Any]:
-    """The control values in ``target`` that differ from what the page ``shown`` holds."""
-    out = {}
-    for key, value in target.items():
-        current = shown.get(key)
-        if isinstance(value, float) and isinstance(current, int | float) and not isinstance(current, bool):
-            try:
-                if abs(value - float(current)) < 1e-9:
-                    continue
-            except OverflowError:  # a huge integer from a forged request: differs
-                pass
-        elif current is not None and str(current) == str(value):
-            continue
-        out[key] = value
-    return out
-
-
-def _scan_point_patch(state: AppState) -> Patch:
-    """Move the δ ★ along the scan curve if that scan is cached (hidden otherwise)."""
-    scan = (
-        cached_delta_scan(state.m_a, state.g_aWW, state.g_achi, state.width) if engine_available() else None
-    )
-    return _marker_patch(delta_marker(scan, state.delta, state.theme))
+def verdicts_on_open(summary_clicks: object, state_data: dict | None) -> Any:
+    """The verdict table when its section is opened (``no_update`` when it is closed)."""
+    if not is_open(summary_clicks) or not state_data:
+        return no_update
+    try:
+        return verdict_table(flavour_point(AppState.from_dict(state_data)))
+    except Exception:  # the main callback reports problems of the point
+        return no_update
 
 
 def _marker_patch(marker: dict[str, Any]) -> Patch:
@@ -461,18 +264,6 @@ def _marker_patch(marker: dict[str, Any]) -> Patch:
     patch = Patch()
     patch["layout"]["annotations"][POINT_ANNOTATION] = marker
     return patch
-
-
-def _field_for_error(message: str) -> str:
-    """Which control an ALPModel error message is about (for the inline message)."""
-    low = message.lower()
-    if "g_achi" in low or "y_χ" in low:
-        return ids.G_ACHI
-    if "g_aww" in low:
-        return ids.G_AWW
-    if "delta" in low or "m_chi" in low:
-        return ids.DELTA
-    return ids.M_A
 
 
 # ----------------------------------------------------------------------------- registration
@@ -483,21 +274,25 @@ def _outputs() -> dict[str, Output]:
     }
     for k in control_values(AppState()):
         outs[f"ctl:{k}"] = Output(k, "value")
-    for cid in CONTROL_FIELDS:
+    for cid in MESSAGE_CONTROLS:
         outs[f"msg:{cid}"] = Output(ids.msg(cid), "children")
     outs.update(
         notice=Output(ids.NOTICE, "children"),
         derived=Output(ids.DERIVED, "children"),
         scenario=Output(ids.SCENARIO, "children"),
+        viability=Output(ids.VIABILITY, "children", allow_duplicate=True),
+        viability_key=Output(ids.VIABILITY_KEY, "data"),
+        target_help=Output(ids.TARGET_HELP, "children"),
+        in_force=Output(ids.IN_FORCE, "children"),
         flavour_fig=Output(ids.FLAVOUR_FIG, "figure"),
         flavour_note=Output(ids.FLAVOUR_NOTE, "children"),
         verdicts=Output(ids.VERDICTS, "children"),
         relic=Output(ids.RELIC, "children"),
         evolution_fig=Output(ids.EVOLUTION_FIG, "figure"),
-        dm_key=Output(ids.DM_KEY, "data"),
-        scan_key=Output(ids.SCAN_KEY, "data"),
-        dm_point=Output(ids.DM_FIG, "figure", allow_duplicate=True),
-        scan_point=Output(ids.SCAN_FIG, "figure", allow_duplicate=True),
+        dm_key=Output(ids.DM.key, "data"),
+        scan_key=Output(ids.SCAN.key, "data"),
+        dm_point=Output(ids.DM.fig, "figure", allow_duplicate=True),
+        scan_point=Output(ids.SCAN.fig, "figure", allow_duplicate=True),
         fbe_out=Output(ids.FBE_OUT, "children", allow_duplicate=True),
         page_class=Output(ids.PAGE, "className"),
     )
@@ -509,33 +304,34 @@ def _safe(key: str) -> str:
     return key.replace(":", "__").replace("-", "_")
 
 
+def _input_ids() -> list[str]:
+    """Every control the callback listens to (plus the URL and the preset buttons)."""
+    return [
+        "search",
+        *[i for c in CONTROL_FIELDS for i in (ids.slider(c), ids.text(c))],
+        ids.text(ids.M_CHI),
+        *[ids.text(c) for c in NUMBER_FIELDS],
+        ids.DELTA_SIGN,
+        *CHOICE_FIELDS,
+        "presets",
+    ]
+
+
 def _inputs() -> dict[str, Input]:
-    ins: dict[str, Input] = {"search": Input(ids.URL, "search")}
-    for cid in CONTROL_FIELDS:
-        ins[ids.slider(cid)] = Input(ids.slider(cid), "value")
-        ins[ids.text(cid)] = Input(ids.text(cid), "value")
-    ins[ids.text(ids.M_CHI)] = Input(ids.text(ids.M_CHI), "value")
-    ins[ids.DELTA_SIGN] = Input(ids.DELTA_SIGN, "value")
-    for cid in CHOICE_FIELDS:
-        ins[cid] = Input(cid, "value")
-    ins["presets"] = Input({"type": ids.PRESET, "name": ALL}, "n_clicks")
+    ins: dict[str, Input] = {}
+    for k in _input_ids():
+        if k == "search":
+            ins[k] = Input(ids.URL, "search")
+        elif k == "presets":
+            ins[k] = Input({"type": ids.PRESET, "name": ALL}, "n_clicks")
+        else:
+            ins[k] = Input(k, "value")
     return {_safe(k): v for k, v in ins.items()}
 
 
 def register(app: Any) -> None:
     """Register the synchronous point callback on ``app``."""
-    in_keys = {
-        _safe(k): k
-        for k in [
-            "search",
-            *[ids.slider(c) for c in CONTROL_FIELDS],
-            *[ids.text(c) for c in CONTROL_FIELDS],
-            ids.text(ids.M_CHI),
-            ids.DELTA_SIGN,
-            *CHOICE_FIELDS,
-            "presets",
-        ]
-    }
+    in_keys = {_safe(k): k for k in _input_ids()}
     out_keys = {k: _safe(k) for k in OUTPUT_KEYS}
 
     @app.callback(
@@ -543,19 +339,44 @@ def register(app: Any) -> None:
         inputs=_inputs(),
         state={
             "previous": State(ids.STATE, "data"),
-            "prev_dm_key": State(ids.DM_KEY, "data"),
-            "prev_scan_key": State(ids.SCAN_KEY, "data"),
+            "prev_dm_key": State(ids.DM.key, "data"),
+            "prev_scan_key": State(ids.SCAN.key, "data"),
+            "prev_viability_key": State(ids.VIABILITY_KEY, "data"),
+            "verdict_clicks": State(ids.VERDICTS_SUMMARY, "n_clicks"),
             **{_safe(f"shown:{k}"): _shown_state(k) for k in SHOWN_KEYS},
         },
         prevent_initial_call="initial_duplicate",
     )
     def on_controls(
-        previous: dict | None, prev_dm_key: dict | None, prev_scan_key: dict | None, **kwargs: Any
+        previous: dict | None,
+        prev_dm_key: dict | None,
+        prev_scan_key: dict | None,
+        prev_viability_key: dict | None,
+        verdict_clicks: int | None,
+        **kwargs: Any,
     ) -> dict[str, Any]:
         shown = {k: kwargs.pop(_safe(f"shown:{k}")) for k in SHOWN_KEYS}
         values = {in_keys[k]: v for k, v in kwargs.items()}
-        result = update(ctx.triggered_id, values, previous, prev_dm_key, prev_scan_key, shown)
+        result = update(
+            ctx.triggered_id,
+            values,
+            previous,
+            prev_dm_key,
+            prev_scan_key,
+            shown,
+            prev_viability_key,
+            verdicts_open=is_open(verdict_clicks),
+        )
         return {out_keys[k]: v for k, v in result.items()}
+
+    @app.callback(
+        Output(ids.VERDICTS, "children", allow_duplicate=True),
+        Input(ids.VERDICTS_SUMMARY, "n_clicks"),
+        State(ids.STATE, "data"),
+        prevent_initial_call=True,
+    )
+    def on_verdicts_toggle(clicks: int | None, state_data: dict | None) -> Any:
+        return verdicts_on_open(clicks, state_data)
 
 
 def _shown_state(key: str) -> State:

@@ -4,11 +4,21 @@ from __future__ import annotations
 
 from dash import dcc, html
 
-from callbacks.state import AppState
+from dashboard.state import AppState
 
 from . import ids
-from .controls import control_panel
-from .panels import dm_panel, evolution_panel, flavour_panel, relic_panel, scan_panel, sources_panel
+from .controls import control_panel, method_choice
+from .panels import (
+    BACKGROUND_PANELS,
+    DELTA_SCAN_PANEL,
+    DM_PLANE_PANEL,
+    PROJECTION_PANEL,
+    background_panel,
+    evolution_panel,
+    flavour_panel,
+    relic_panel,
+    sources_panel,
+)
 
 
 def header() -> html.Header:
@@ -57,8 +67,8 @@ def build_layout() -> html.Div:
         [
             dcc.Location(id=ids.URL, refresh=False),
             dcc.Store(id=ids.STATE, data=None),
-            dcc.Store(id=ids.DM_KEY, data=None),
-            dcc.Store(id=ids.SCAN_KEY, data=None),
+            *(dcc.Store(id=spec.ids.key, data=None) for spec in BACKGROUND_PANELS),
+            dcc.Store(id=ids.VIABILITY_KEY, data=None),
             header(),
             html.Div(id=ids.NOTICE, className="notice", role="status"),
             html.Div(
@@ -66,14 +76,33 @@ def build_layout() -> html.Div:
                     control_panel(state),
                     html.Main(
                         [
-                            html.Div(id=ids.SCENARIO, className="scenario"),
+                            html.Div(
+                                [
+                                    html.Div(id=ids.SCENARIO),
+                                    html.Div(
+                                        [
+                                            method_choice(state),
+                                            html.Div(id=ids.VIABILITY, className="viability"),
+                                            html.Progress(
+                                                id=ids.VIABILITY_PROGRESS,
+                                                value="0",
+                                                max="1",
+                                                className="progress",
+                                            ),
+                                        ],
+                                        className="viability-row",
+                                    ),
+                                ],
+                                className="scenario",
+                            ),
                             html.Div(
                                 [
                                     flavour_panel(state.theme),
                                     relic_panel(),
                                     evolution_panel(state.theme),
-                                    dm_panel(state.theme),
-                                    scan_panel(state.theme),
+                                    background_panel(DM_PLANE_PANEL, state.theme),
+                                    background_panel(DELTA_SCAN_PANEL, state.theme),
+                                    background_panel(PROJECTION_PANEL, state.theme),
                                     sources_panel(),
                                 ],
                                 className="panels",

@@ -8,15 +8,29 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
-from .theme import PALETTE, base_layout, experiment_colour, rgba, sizes
+from physics import constants as C
+
+from .dm_layers import region_traces
+from .flavour_layers import BAND_THEORY, belle2_band_traces, tension_grid_style, tension_traces
+from .legend import BEAM_DUMP_NOTE, BELLE2, flavour_legend, grouped
+from .relic_layers import FBE_STYLE, add_distribution, fbe_scan_traces, has_distribution
+from .theme import (
+    NEUTRAL,
+    PALETTE,
+    base_layout,
+    decade_ticks,
+    experiment_colour,
+    rgba,
+    sizes,
+    value_ticks,
+)
 
 Num = float | None
 FLAVOUR_X_RANGE = (0.02, 5.0)
 FLAVOUR_Y_RANGE = (1e-7, 1e-2)
-PLANCK = 0.120
 POINT_ANNOTATION = 0
 """Index of the current-point ★ in every figure's layout.annotations."""
 
@@ -73,17 +87,7 @@ def message_figure(text: str, theme: str = "light", *, x_title: str = "", y_titl
     layout = base_layout(theme, x_title=x_title, y_title=y_title)
     layout["xaxis"].update(visible=bool(x_title))
     layout["yaxis"].update(visible=bool(y_title))
-    layout["annotations"] = [
-        {
-            "text": text if "<br>" in text else _wrap(text),
-            "showarrow": False,
-            "xref": "paper",
-            "yref": "paper",
-            "x": 0.5,
-            "y": 0.5,
-            "font": {"size": sizes(theme)["font"] + 1},
-        }
-    ]
+    layout["annotations"] = [message_annotation(text, theme)]
     return {"data": [], "layout": layout}
 
 
@@ -98,89 +102,60 @@ def _hover(meta: dict[str, Any]) -> str:
 
 
 def flavour_traces(bg: dict[str, Any], theme: str) -> list[dict]:
-    """Background traces of the (m_a, g_aWW) plane (everything but the current point)."""
+    """Background traces of the (m_a, g_aWW) plane (everything but the current point).
+
+    In presentation mode each curve sits in its experiment family's legend group
+    (:func:`layouts.legend.grouped`); on the screen the legend is the plain list it always was.
+    """
     s = sizes(theme)
     top = FLAVOUR_Y_RANGE[1] * 10
-    traces: list[dict] = []
-    band = bg["band"]
-    kind = "excess" if bg["target"] == "excess" else "two-body fit"
-    name = f"Belle II B→Kνν̄ ({kind}, 1σ)"
-    traces.append(
-        {
-            "type": "scatter",
-            "x": band["m"],
-            "y": band["g_low"],
-            "mode": "lines",
-            "line": {"width": 0},
-            "legendgroup": "belle2",
-            "showlegend": False,
-            "hoverinfo": "skip",
-            "connectgaps": False,
-        }
-    )
-    traces.append(
-        {
-            "type": "scatter",
-            "x": band["m"],
-            "y": band["g_high"],
-            "mode": "lines",
-            "line": {"width": 0},
-            "fill": "tonexty",
-            "fillcolor": rgba(PALETTE["belle2"], 0.30),
-            "name": name,
-            "legendgroup": "belle2",
-            "hoverinfo": "skip",
-        }
-    )
-    traces.append(
-        {
-            "type": "scatter",
-            "x": band["m"],
-            "y": band["g_central"],
-            "mode": "lines",
-            "line": {"color": PALETTE["belle2"], "width": s["line"], "dash": "dash"},
-            "name": "Belle II central",
-            "legendgroup": "belle2",
-            "showlegend": False,
-            "hovertemplate": "Belle II preferred<br>m_a = %{x:.3g} GeV<br>"
-            "g_aWW = %{y:.3g} GeV⁻¹<extra></extra>",
-        }
-    )
+    band = belle2_band_traces(bg["band"], bg["target"], theme)  # experimental first, then theory
+    traces: list[dict] = [
+        grouped(t, BELLE2, theme, index=int(BAND_THEORY in t.get("name", ""))) for t in band
+    ]
+    index = itertools.count(2)  # ranks 0 and 1: the Belle II band's two entries
+    for tension in bg.get("tensions", []):
+        excluded = _excluded_above(tension["m"], tension["g_pull2"], top)
+        rank = next(index)
+        traces += [
+            grouped(t, tension["key"], theme, index=rank) for t in tension_traces(tension, theme, excluded)
+        ]
     for line in bg["lines"]:
         colour = experiment_colour(line["key"])
         px, py = _excluded_above(line["m"], line["g"], top)
-        traces.append(
-            {
-                "type": "scatter",
-                "x": px,
-                "y": py,
-                "mode": "lines",
-                "fill": "toself",
-                "fillcolor": rgba(colour, 0.18),
-                "line": {"color": colour, "width": s["line"]},
-                "name": line["label"],
-                "hovertemplate": _hover(line),
-            }
-        )
+        trace = {
+            "type": "scatter",
+            "x": px,
+            "y": py,
+            "mode": "lines",
+            "fill": "toself",
+            "fillcolor": rgba(colour, 0.18),
+            "line": {"color": colour, "width": s["line"]},
+            "name": line["label"],
+            "hovertemplate": _hover(line),
+        }
+        traces.append(grouped(trace, line["key"], theme, index=next(index)))
     for grid in bg["grids"]:
         colour = experiment_colour(grid["key"])
-        measured = grid["status"] == "measured"
-        traces.append(
-            {
-                "type": "contour",
-                "x": grid["x"],
-                "y": grid["y"],
-                "z": grid["z"],
-                "contours": {"type": "constraint", "operation": "<", "value": 0},
-                "fillcolor": rgba(colour, 0.18 if measured else 0.0),
-                "line": {"color": colour, "width": s["line"], "dash": "solid" if measured else "dash"},
-                "name": grid["label"],
-                "showlegend": True,
-                "showscale": False,
-                "hovertemplate": _hover(grid),
-            }
-        )
-    suffix = " — n/a while a→χχ̄ dominates" if bg["scenario"] == "missing_energy" else ""
+        fill, dash = tension_grid_style(grid, 0.18)
+        trace = {
+            "type": "contour",
+            "x": grid["x"],
+            "y": grid["y"],
+            "z": grid["z"],
+            "contours": {"type": "constraint", "operation": "<", "value": 0},
+            "fillcolor": rgba(colour, fill),
+            "line": {"color": colour, "width": s["line"], "dash": dash},
+            "name": grid["label"],
+            "showlegend": True,
+            "showscale": False,
+            "hovertemplate": _hover(grid),
+        }
+        traces.append(grouped(trace, grid["key"], theme, index=next(index)))
+    missing = bg["scenario"] == "missing_energy"
+    # not applicable to an invisibly decaying ALP: listed, hidden until clicked; on a projector
+    # the family title says so instead of every entry
+    suffix = " — n/a while a→χχ̄ dominates" if missing and theme != "talk" else ""
     for beam in bg["beams"]:
         colour = experiment_colour(beam["key"])
         measured = beam["status"] == "measured"
@@ -195,16 +170,17 @@ def flavour_traces(bg: dict[str, Any], theme: str) -> list[dict]:
         }
         if measured:
             trace.update(fill="toself", fillcolor=rgba(colour, 0.15))
-        if suffix:  # not applicable to an invisibly decaying ALP: listed, hidden until clicked
+        if missing:
             trace["visible"] = "legendonly"
-        traces.append(trace)
+        note = BEAM_DUMP_NOTE if missing else ""
+        traces.append(grouped(trace, beam["key"], theme, index=next(index), note=note))
     return traces
 
 
 def point_hover(point: dict[str, Any]) -> str:
     """Hover text of the current point: every experiment's prediction/limit ratio."""
     lines = [
-        f"<b>current point</b> ({point['scenario'].replace('_', ' ')})",
+        f"<b>current point</b> ({point.get('signature', point['scenario']).replace('_', ' ')})",
         f"m_a = {point['m_a']:.4g} GeV, g_aWW = {point['g_aWW']:.4g} GeV⁻¹",
         f"BR(B→Ka)·P_inv = {point['signal']:.3g}",
         "ratio = prediction / limit:",
@@ -216,6 +192,8 @@ def point_hover(point: dict[str, Any]) -> str:
             r = "no sensitivity"
         else:
             r = f"{v['ratio']:.3g}" + (" ✗" if v["excluded"] else "")
+        if v.get("role") == "tension" and v.get("pull") is not None:
+            r += f" (tension: pull {v['pull']:+.1f}σ)"
         lines.append(f"  {v['label']}: {r}")
     return "<br>".join(lines)
 
@@ -239,7 +217,7 @@ def point_marker(x: float | None, y: float | None, theme: str, *, hover: str = "
         "yanchor": "middle",
         "font": {"size": sizes(theme)["marker"] + 10, "color": colour or PALETTE["point"]},
         "hovertext": hover or "current point",
-        "hoverlabel": {"bgcolor": "#ffffff", "font": {"size": sizes(theme)["legend"] + 1}},
+        "hoverlabel": {"bgcolor": NEUTRAL["background"], "font": {"size": sizes(theme)["legend"] + 1}},
         "name": "current point",
     }
 
@@ -251,9 +229,9 @@ def flavour_marker(point: dict[str, Any], theme: str) -> dict:
 
 
 def message_annotation(message: str, theme: str) -> dict:
-    """A centred message (paper coordinates)."""
+    """A centred message (paper coordinates); wrapped unless it holds its own line breaks."""
     return {
-        "text": _wrap(message),
+        "text": message if "<br>" in message else _wrap(message),
         "showarrow": False,
         "xref": "paper",
         "yref": "paper",
@@ -266,9 +244,9 @@ def message_annotation(message: str, theme: str) -> dict:
 def flavour_figure(bg: dict[str, Any], point: dict[str, Any], theme: str) -> dict:
     """The (m_a, g_aWW) plane: Belle II band, rate limits, beam dumps; the point is annotation 0."""
     layout = base_layout(theme, x_title="m_a [GeV]", y_title="g_aWW [GeV⁻¹]")
-    layout["xaxis"]["range"] = _log_range(*FLAVOUR_X_RANGE)
-    layout["yaxis"]["range"] = _log_range(*FLAVOUR_Y_RANGE)
-    layout["legend"].update(x=1.02, y=1.0, xanchor="left")
+    layout["xaxis"].update(range=_log_range(*FLAVOUR_X_RANGE), **value_ticks(theme, *FLAVOUR_X_RANGE))
+    layout["yaxis"].update(range=_log_range(*FLAVOUR_Y_RANGE), **decade_ticks(theme))
+    layout["legend"].update(flavour_legend(theme))
     layout["margin"]["r"] = 10
     layout["annotations"] = [flavour_marker(point, theme)]
     return {"data": flavour_traces(bg, theme), "layout": layout}
@@ -276,7 +254,9 @@ def flavour_figure(bg: dict[str, Any], point: dict[str, Any], theme: str) -> dic
 
 # ----------------------------------------------------------------------------- relic evolution
 def evolution_figure(results: dict[str, dict[str, Any]], theme: str) -> dict:
-    """Y(x) (top) and T_χ/T (bottom) versus x = m_χ/T for the nBE and the cBE."""
+    """Y(x) (top) and T_χ/T (bottom) versus x = m_χ/T for the nBE and the cBE — and the fBE
+    after a run (``results["fbe"]``), with its final f(q)/f_eq(q) in a third row
+    (layouts.relic_layers)."""
     s = sizes(theme)
     layout = base_layout(theme, x_title="x = m_χ / T", y_title="Y = n_χ / s")
     layout["yaxis"].update(domain=[0.42, 1.0])
@@ -289,10 +269,10 @@ def evolution_figure(results: dict[str, dict[str, Any]], theme: str) -> dict:
         "anchor": "x",
     }
     layout["yaxis"]["anchor"] = "x"
-    layout["xaxis"]["title"] = {"text": "x = m_χ / T"}
+    layout["xaxis"].update(title={"text": "x = m_χ / T"}, **decade_ticks(theme))
     layout["legend"].update(x=0.99, y=0.99, xanchor="right", yanchor="top")
     data: list[dict] = []
-    styles = {"nbe": ("nBE", "dash"), "cbe": ("cBE", "solid")}
+    styles = {"nbe": ("nBE", "dash"), "cbe": ("cBE", "solid"), "fbe": FBE_STYLE}
     for method, (label, dash) in styles.items():
         r = results.get(method) or {}
         if not r.get("x"):
@@ -316,7 +296,7 @@ def evolution_figure(results: dict[str, dict[str, Any]], theme: str) -> dict:
                     "y": r["Y_eq"],
                     "mode": "lines",
                     "name": "Y_eq",
-                    "line": {"color": "#999999", "width": 1, "dash": "dot"},
+                    "line": {"color": NEUTRAL["equilibrium"], "width": 1, "dash": "dot"},
                     "showlegend": method == "nbe",
                 }
             )
@@ -336,17 +316,29 @@ def evolution_figure(results: dict[str, dict[str, Any]], theme: str) -> dict:
         notes = {r.get("message", "") for r in results.values() if r and r.get("message")}
         text = "<br>".join(_wrap(n) for n in sorted(notes)) if notes else "no evolution to show"
         return message_figure("no evolution to show:<br>" + text if notes else text, theme)
-    ys = [v for r in results.values() if r for v in (r.get("Y") or []) if v is not None and v > 0]
+    ys = _positive(v for r in results.values() if r for v in (r.get("Y") or []))
     if ys:
-        layout["yaxis"]["range"] = [math.log10(min(ys)) - 0.5, math.log10(max(ys)) + 0.5]
+        layout["yaxis"]["range"] = [math.log10(ys[0]) - 0.5, math.log10(ys[1]) + 0.5]
+    ts = _positive(v for r in results.values() if r for v in (r.get("T_ratio") or []))
+    if ts:  # a short axis: decades only on a projector
+        layout["yaxis2"].update(value_ticks(theme, *ts, steps=(1,)))
+    if has_distribution(results.get("fbe")):
+        add_distribution(layout, data, results["fbe"], theme)
     return {"data": data, "layout": layout}
+
+
+def _positive(values: Iterable[Num]) -> tuple[float, float] | None:
+    """(min, max) of the positive finite ``values``, None if there is none."""
+    vs = [v for v in values if v is not None and v > 0 and math.isfinite(v)]
+    return (min(vs), max(vs)) if vs else None
 
 
 # ----------------------------------------------------------------------------- DM plane
 def dm_plane_figure(
     plane: dict[str, Any] | None, point: tuple[float, float] | None, theme: str, message: str = ""
 ) -> dict:
-    """(m_a, g_aχχ) at fixed δ and g_aWW: Ωh² = 0.12 for nBE and cBE, flavour exclusion, point.
+    """(m_a, g_aχχ) at fixed δ and g_aWW: Ωh² = 0.12 for nBE and cBE, measured-limit and CMB
+    exclusions, the jointly viable region (layouts.dm_layers), point.
 
     The current point is annotation 0 (moved by a ``Patch``).
     """
@@ -356,12 +348,17 @@ def dm_plane_figure(
     layout["margin"]["t"] = 50
     p = plane or {}
     x, y = p.get("m", []), p.get("g", [])
+    if x:
+        layout["xaxis"].update(value_ticks(theme, min(x), max(x)))
+    layout["yaxis"].update(decade_ticks(theme))
     contour = {
         "type": "contour",
         "x": x,
         "y": y,
         "showscale": False,
-        "contours": {"start": 0, "end": 0, "size": 1, "coloring": "lines"},
+        # "none": the line takes line.color (with "lines" plotly took the colour scale's, so the
+        # curve did not match its legend entry)
+        "contours": {"start": 0, "end": 0, "size": 1, "coloring": "none"},
     }
     data = [
         {
@@ -371,11 +368,11 @@ def dm_plane_figure(
             "z": p.get("log_omega_cbe", []),
             "name": "log₁₀ Ωh² (cBE)",
             "colorscale": "RdBu_r",
-            "zmid": math.log10(PLANCK),
+            "zmid": math.log10(C.OMEGA_H2_PLANCK),
             "zmin": -4,
             "zmax": 4,
             "opacity": 0.55,
-            "colorbar": {"title": {"text": "log₁₀ Ωh²<br>(cBE)"}, "len": 0.8},
+            "colorbar": _colorbar(theme),
             "hovertemplate": "m_a = %{x:.3g} GeV<br>g_aχχ = %{y:.3g} GeV⁻¹<br>"
             "log₁₀Ωh²(cBE) = %{z:.2f}<extra></extra>",
         },
@@ -383,8 +380,8 @@ def dm_plane_figure(
             "type": "contour",
             "x": x,
             "y": y,
-            "z": p.get("log_flavour_ratio", []),
-            "name": "flavour-excluded",
+            "z": p.get("log_limits_ratio", []),
+            "name": "excluded by a measured limit",
             "contours": {"type": "constraint", "operation": "<", "value": 0},
             "showscale": False,
             "fillcolor": rgba(PALETTE["excluded"], 0.45),
@@ -395,7 +392,7 @@ def dm_plane_figure(
         {
             **contour,
             "z": p.get("log_omega_nbe_rel", []),
-            "name": "Ωh² = 0.12 (nBE)",
+            "name": f"Ωh² = {C.OMEGA_H2_PLANCK:g} (nBE)",
             "showlegend": True,
             "line": {"color": PALETTE["nbe"], "width": s["line"] + 1, "dash": "dash"},
             "hoverinfo": "skip",
@@ -403,11 +400,12 @@ def dm_plane_figure(
         {
             **contour,
             "z": p.get("log_omega_cbe_rel", []),
-            "name": "Ωh² = 0.12 (cBE)",
+            "name": f"Ωh² = {C.OMEGA_H2_PLANCK:g} (cBE)",
             "showlegend": True,
             "line": {"color": PALETTE["cbe"], "width": s["line"] + 1},
             "hoverinfo": "skip",
         },
+        *region_traces(plane, theme),
     ]
     layout["annotations"] = [point_marker(*(point or (None, None)), theme)]
     if message:
@@ -415,18 +413,31 @@ def dm_plane_figure(
     return {"data": data, "layout": layout}
 
 
+def _colorbar(theme: str) -> dict[str, Any]:
+    """Colour bar of log₁₀ Ωh²: slim, with a short title, so the plot keeps its width."""
+    bar: dict[str, Any] = {"title": {"text": "log₁₀ Ωh²<br>(cBE)"}, "len": 0.8}
+    if theme == "talk":
+        bar.update(thickness=16, title={"text": "log₁₀<br>Ωh²", "side": "top"}, tickvals=[-4, -2, 0, 2, 4])
+    return bar
+
+
 # ----------------------------------------------------------------------------- δ scan
 def delta_scan_figure(
     scan: dict[str, Any] | None, delta: float | None, theme: str, message: str = ""
 ) -> dict:
-    """Ωh²(cBE)/Ωh²(nBE) versus |δ| for δ > 0 and δ < 0; the current δ as a vertical marker.
+    """Ωh²(cBE)/Ωh²(nBE) versus |δ| for δ > 0 and δ < 0, and Ωh²(fBE)/Ωh²(nBE) once known
+    (layouts.relic_layers); the current δ as a marker on the cBE curve.
 
     The current δ is annotation 0 (moved by a ``Patch``).
     """
     s = sizes(theme)
-    layout = base_layout(theme, x_title="|δ| = |m_a² − 4m_χ²| / 4m_χ²", y_title="Ωh²(cBE) / Ωh²(nBE)")
+    layout = base_layout(theme, x_title="|δ| = |m_a² − 4m_χ²| / 4m_χ²", y_title="Ωh²(cBE or fBE) / Ωh²(nBE)")
     layout["legend"].update(x=0.01, y=0.99)
+    layout["xaxis"].update(decade_ticks(theme))
     sc = scan or {}
+    ratios = _positive([*sc.get("ratio_pos", []), *sc.get("ratio_neg", [])])
+    if ratios:
+        layout["yaxis"].update(value_ticks(theme, *ratios))
     data = [
         {
             "type": "scatter",
@@ -448,6 +459,7 @@ def delta_scan_figure(
             "marker": {"size": 5},
             "hovertemplate": "δ = −%{x:.3g}<br>ratio = %{y:.3g}<extra></extra>",
         },
+        *fbe_scan_traces(sc, theme),
     ]
     layout["shapes"] = [
         {
@@ -457,7 +469,7 @@ def delta_scan_figure(
             "x1": 1,
             "y0": 1,
             "y1": 1,
-            "line": {"color": "#888888", "width": 1, "dash": "dot"},
+            "line": {"color": NEUTRAL["guide"], "width": 1, "dash": "dot"},
         }
     ]
     layout["annotations"] = [delta_marker(sc, delta, theme)]

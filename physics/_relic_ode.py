@@ -1,4 +1,6 @@
-"""Compiled right-hand sides and the stiff integrator of the nBE and cBE (docs/relic.md §4, §6).
+"""Compiled right-hand sides and the stiff integrator of the nBE and cBE.
+
+Equations: docs/relic.md#cbe-derivation; numerics: docs/relic.md#numerics.
 
 Variables: u = ln x (x = m_χ/T), w₀ = ln Y, w₁ = ln y (y = m_χ T_χ / s^{2/3}). With A = s/H̃:
 
@@ -11,8 +13,9 @@ Integrator: the L-stable Rosenbrock pair of Shampine & Reichelt ("ode23s", SIAM 
 18 (1997) 1), order 2 with a 3rd-order error estimate, analytic Jacobian, ∂f/∂u by a forward
 difference, error control on the absolute error of the logarithms (= relative error of Y, y).
 
-Tables (uniform in u, local cubic Lagrange interpolation, h ≈ ln10/16): ln⟨σv⟩, ln⟨σv⟩₂, ln P with
-P = ⟨p⁴/E³⟩/T' as functions of x' = m/T' (used at T' = T and T' = T_χ), and ln γ at the bath T.
+Tables (uniform in u, local cubic Lagrange interpolation, h = ln10/(12…32), docs/relic.md#numerics):
+ln⟨σv⟩, ln⟨σv⟩₂, ln P with P = ⟨p⁴/E³⟩/T' as functions of x' = m/T' (used at T' = T and T' = T_χ),
+and ln γ at the bath T.
 Beyond the last node ⟨σv⟩ and ⟨σv⟩₂ continue as a + b/x' (s-wave + p-wave tail), P as 15/x',
 ln γ linearly in u. Thermodynamics: PCHIP pieces of ln h_eff, ln g_eff in ln T (physics.thermo).
 """
@@ -46,18 +49,35 @@ DEVIATION_SWITCH = 2.0
 
 
 @njit(cache=True)
+def trapezoid_nodes(x: float) -> tuple[float, int]:
+    """Step h in the rapidity η and node count n of the trapezoid rule for ∫₀^∞ e^{−x cosh η}(…) dη.
+
+    The integrand is analytic and decays like e^{−x(cosh η − 1)}: the rule converges
+    exponentially; it stops where x(cosh η − 1) = 45 (e^{−45} ≈ 3e-20).
+    """
+    h = min(0.25, 0.7 / math.sqrt(x))
+    return h, math.ceil(math.acosh(1.0 + 45.0 / x) / h) + 1
+
+
+@njit(cache=True)
+def mb_node(x: float, h: float, k: int) -> tuple[float, float]:
+    """Node k of :func:`trapezoid_nodes`: (η = k h, e^{−x(cosh η − 1)}), the weight written as
+    e^{−2x sinh²(η/2)} so that it loses no digits at small η."""
+    eta = k * h
+    sh = math.sinh(0.5 * eta)
+    return eta, math.exp(-2.0 * x * sh * sh)
+
+
+@njit(cache=True)
 def kve2(x: float) -> float:
     """e^x K₂(x): asymptotic series for x ≥ 40, else the exponentially convergent trapezoid rule."""
     if x >= 40.0:
         return kve_asymptotic(2.0, x)
-    h = min(0.25, 0.7 / math.sqrt(x))
-    eta_max = math.acosh(1.0 + 45.0 / x)
-    n = math.ceil(eta_max / h) + 1
+    h, n = trapezoid_nodes(x)
     acc = 0.5
     for k in range(1, n):
-        eta = k * h
-        sh = math.sinh(0.5 * eta)
-        acc += math.exp(-2.0 * x * sh * sh) * math.cosh(2.0 * eta)
+        eta, e = mb_node(x, h, k)
+        acc += e * math.cosh(2.0 * eta)
     return acc * h
 
 
@@ -66,18 +86,54 @@ def k1_over_k2(x: float) -> float:
     """K₁(x)/K₂(x) (asymptotic series for x ≥ 40, trapezoid rule otherwise)."""
     if x >= 40.0:
         return kve_asymptotic(1.0, x) / kve_asymptotic(2.0, x)
-    h = min(0.25, 0.7 / math.sqrt(x))
-    eta_max = math.acosh(1.0 + 45.0 / x)
-    n = math.ceil(eta_max / h) + 1
+    h, n = trapezoid_nodes(x)
     k1 = 0.5
     k2 = 0.5
     for k in range(1, n):
-        eta = k * h
-        sh = math.sinh(0.5 * eta)
-        e = math.exp(-2.0 * x * sh * sh)
+        eta, e = mb_node(x, h, k)
         k1 += e * math.cosh(eta)
         k2 += e * math.cosh(2.0 * eta)
     return k1 / k2
+
+
+BESSEL_TABLE_X = (0.02, 40.0)
+"""x range of the tables of ln(e^x K₂(x)) and K₁/K₂ used by the ODE's right-hand sides."""
+BESSEL_TABLE_STEP = 1.0 / 512.0
+"""Their step in ln x: cubic Lagrange interpolation then differs from the trapezoid sums by
+< 1e-13 (ln e^xK₂) and < 4e-13 relative (K₁/K₂), below the sums' own error (≈ 6e-13)."""
+
+
+@njit(cache=True)
+def _bessel_tables(u0: float, step: float, n: int) -> tuple[np.ndarray, np.ndarray]:
+    f1 = np.empty(n)
+    f2 = np.empty(n)
+    for i in range(n):
+        x = math.exp(u0 + step * i)
+        f1[i] = math.log(kve2(x))
+        f2[i] = k1_over_k2(x)
+    return f1, f2
+
+
+_TAB_U0 = math.log(BESSEL_TABLE_X[0])
+_LN_KVE2_TAB, _K1_K2_TAB = _bessel_tables(
+    _TAB_U0, BESSEL_TABLE_STEP, math.ceil((math.log(BESSEL_TABLE_X[1]) - _TAB_U0) / BESSEL_TABLE_STEP) + 3
+)
+
+
+@njit(cache=True)
+def ln_kve2_fast(x: float) -> float:
+    """ln(e^x K₂(x)): table (BESSEL_TABLE_X) or :func:`kve2` outside it."""
+    if BESSEL_TABLE_X[0] <= x < BESSEL_TABLE_X[1]:
+        return lagrange4(_LN_KVE2_TAB, _TAB_U0, BESSEL_TABLE_STEP, math.log(x))[0]
+    return math.log(kve2(x))
+
+
+@njit(cache=True)
+def k1_over_k2_fast(x: float) -> float:
+    """K₁(x)/K₂(x): table (BESSEL_TABLE_X) or :func:`k1_over_k2` outside it."""
+    if BESSEL_TABLE_X[0] <= x < BESSEL_TABLE_X[1]:
+        return lagrange4(_K1_K2_TAB, _TAB_U0, BESSEL_TABLE_STEP, math.log(x))[0]
+    return k1_over_k2(x)
 
 
 @njit(cache=True)
@@ -86,15 +142,11 @@ def mb_p4_over_e3(x: float) -> float:
 
     P = x² N₆(x)/K₂(x), N₆ = ∫₀^∞ e^{−x cosh η} sinh⁶η / cosh²η dη (p = m sinh η); → 15/x for x ≫ 1.
     """
-    h = min(0.25, 0.7 / math.sqrt(x))
-    eta_max = math.acosh(1.0 + 45.0 / x)
-    n = math.ceil(eta_max / h) + 1
+    h, n = trapezoid_nodes(x)
     num = 0.0
     den = 0.5
     for k in range(1, n):
-        eta = k * h
-        sh_half = math.sinh(0.5 * eta)
-        e = math.exp(-2.0 * x * sh_half * sh_half)
+        eta, e = mb_node(x, h, k)
         sh = math.sinh(eta)
         ch = math.cosh(eta)
         num += e * sh**6 / (ch * ch)
@@ -187,7 +239,7 @@ def background(u: float, m: float, dof: float, brk: np.ndarray, clnh: np.ndarray
     lns = math.log(_S_PREF) + lnh + 3.0 * lnT
     H = _H_PREF * math.sqrt(math.exp(lng)) * T * T
     Ht = H / (1.0 + dlnh / 3.0)
-    ln_yeq = _LN_YEQ_PREF + math.log(dof) + 2.0 * u + math.log(kve2(x)) - x - lnh
+    ln_yeq = _LN_YEQ_PREF + math.log(dof) + 2.0 * u + ln_kve2_fast(x) - x - lnh
     return ln_yeq, lns, H, Ht, dlnh
 
 
@@ -204,7 +256,7 @@ def rhs(u, v0, d1, dev, mode, m, dof, g_scale, tight, brk, clnh, clng, tu0, th, 
     shift = 0.0
     if dev:
         x = math.exp(u)
-        shift = -x * k1_over_k2(x) + dlnh  # d ln Y_eq / d ln x
+        shift = -x * k1_over_k2_fast(x) + dlnh  # d ln Y_eq / d ln x
     w0 = v0 + ln_yeq if dev else v0
     A = math.exp(lns) / Ht
     Y = math.exp(w0)
@@ -344,4 +396,54 @@ def p_table(x: np.ndarray) -> np.ndarray:
     out = np.empty(x.shape[0])
     for i in range(x.shape[0]):
         out[i] = math.log(mb_p4_over_e3(x[i]))
+    return out
+
+
+@njit(cache=True)
+def ln_yeq_array(u: np.ndarray, m: float, dof: float, brk: np.ndarray, clnh: np.ndarray, clng: np.ndarray):
+    """ln Y_eq at x = e^u (the ODE's own background(), for output arrays)."""
+    out = np.empty(u.shape[0])
+    for i in range(u.shape[0]):
+        out[i] = background(u[i], m, dof, brk, clnh, clng)[0]
+    return out
+
+
+@njit(cache=True)
+def rate_over_hubble(
+    x: np.ndarray,
+    m: float,
+    dof: float,
+    brk: np.ndarray,
+    clnh: np.ndarray,
+    clng: np.ndarray,
+    lnS0: np.ndarray,
+    tu0: float,
+    th: float,
+    a: float,
+    b: float,
+):
+    """Γ_ann/H̃ = s Y_eq ⟨σv⟩/H̃ = n_eq⟨σv⟩/H̃ at each x (chemical-equilibrium test)."""
+    out = np.empty(x.shape[0])
+    for i in range(x.shape[0]):
+        u = math.log(x[i])
+        ln_yeq, lns, _, Ht, _ = background(u, m, dof, brk, clnh, clng)
+        out[i] = math.exp(lns + ln_yeq) * rate_eval(lnS0, tu0, th, u, a, b)[0] / Ht
+    return out
+
+
+@njit(cache=True)
+def ln_yeq_to_crossing(
+    u: np.ndarray, w0: np.ndarray, ln_ratio: float, m: float, dof: float, brk: np.ndarray, clnh, clng
+):
+    """ln Y_eq at x = e^u up to two nodes past the first where ln Y − ln Y_eq > ln_ratio + 1e-9
+    (enough for the freeze-out crossing; all nodes if there is none)."""
+    n = u.shape[0]
+    out = np.empty(n)
+    for i in range(n):
+        out[i] = background(u[i], m, dof, brk, clnh, clng)[0]
+        if w0[i] - max(out[i], -690.0) > ln_ratio + 1e-9:
+            stop = min(i + 3, n)
+            for k in range(i + 1, stop):
+                out[k] = background(u[k], m, dof, brk, clnh, clng)[0]
+            return out[:stop]
     return out

@@ -1,20 +1,22 @@
-"""χχ̄ → a* → γγ cross-section and its thermal averages ⟨σv⟩, ⟨σv⟩₂ (REFERENCE §5, §6).
+"""χχ̄ → a* → γγ cross-section and its thermal averages ⟨σv⟩, ⟨σv⟩₂ (docs/physics.md#annihilation,
+docs/relic.md#thermal-average).
 
-Cross-section (spin averaged, ½ for identical photons; REFERENCE §5)::
+Cross-section (spin averaged, ½ for identical photons; docs/physics.md#annihilation)::
 
     σ(s) = y_χ² g_aγγ² s² / (128π β_χ(s) D(s)),   D(s) = (s − m_a²)² + m_a² Γ_a(s)²,
 
-with Γ_a(s) = Γ_γγ(√s) + Γ_χχ(√s) (REFERENCE §2 with m_a → √s, the default) or the constant
+with Γ_a(s) = Γ_γγ(√s) + Γ_χχ(√s) (docs/physics.md#decays with m_a → √s, the default; Duch &
+Grzadkowski arXiv:1705.10777) or the constant
 Γ_a(m_a) (option ``energy_dependent=False``).
 
-Gondolo–Gelmini average at temperature T (Maxwell–Boltzmann, REFERENCE §5)::
+Gondolo–Gelmini average at temperature T (Maxwell–Boltzmann; Nucl. Phys. B360 (1991) 145)::
 
     ⟨σv⟩(T)  = 1/(8 m⁴ T K₂(m/T)²) ∫_{4m²}^∞ ds Φ(s) K₁(√s/T),     Φ(s) = σ(s)(s − 4m²)√s,
     ⟨σv⟩₂(T) = same with K₁(√s/T) → K₁(√s/T) R₂(s, T).
 
 ⟨σv⟩₂ = ⟨σv · p₁²/(3E₁T)⟩ is the second-moment average of the cBE (Binder et al.,
-arXiv:1706.07433). R₂ = J₂/J₁ of REFERENCE §5 is reduced here to one rapidly convergent
-integral (derivation in docs/relic.md §3)::
+arXiv:1706.07433). R₂ = J₂/J₁ (docs/physics.md#annihilation) is reduced here to one rapidly convergent
+integral (derivation in docs/relic.md#thermal-average)::
 
     R₂(s,T) = z (K₂(z) − c L(z,c)) / (6 K₁(z)),  z = √s/T, c = 4m²/s = 1 − β²,
     K₂(z) − c L(z,c) = ∫₀^∞ dη e^{−z cosh η} [β² + sinh²η (2 + c + 2c sinh²η)] / (1 + c sinh²η).
@@ -56,15 +58,35 @@ _BOLTZMANN_CUT = 60.0
 """Nodes with (√s − 2m)/T > this are skipped for that T (weight < e^{−60})."""
 
 WIDTH_MODES = ("energy_dependent", "constant")
+_TERM_CUT = 1e-19
+"""Trapezoid sums over η stop at e^{−z(cosh η−1)} < this (the k = 0 term is ½; the factors
+multiplying the exponential are ≤ O(10) there, so the truncation is < 1e-17 relative)."""
 
 
 # --------------------------------------------------------------------------------------
 # cross-section
 # --------------------------------------------------------------------------------------
 def alp_width_at(sqrt_s: ArrayLike, m_chi: float, g_agg: float, y_chi: float) -> FloatArray:
-    """Γ_a evaluated at mass √s: Γ_γγ(√s) + Γ_χχ(√s) [GeV] (REFERENCE §2 with m_a → √s)."""
+    """Γ_a evaluated at mass √s: Γ_γγ(√s) + Γ_χχ(√s) [GeV] (docs/physics.md#decays, m_a → √s)."""
     w = np.asarray(sqrt_s, dtype=float)
     return width_photons_kernel(g_agg, w) + width_chi_kernel(y_chi, m_chi, w)
+
+
+def sigma_kernel(
+    s: ArrayLike, m_chi: float, m_a: float, y_chi: ArrayLike, g_agg: float, energy_dependent: bool
+) -> FloatArray:
+    """σ(χχ̄→γγ) [GeV⁻²] = y² g² s²/(128π β D(s)), D = (s − m_a²)² + m_a²Γ_a² (docs/physics.md#annihilation),
+    Γ_a at √s (``energy_dependent``) or at m_a; 0 below threshold. Broadcasts over s [GeV²] and
+    y_χ (e.g. s[None, :] and y[:, None]: every σ of a row of points at once)."""
+    s = np.asarray(s, dtype=float)
+    y = np.asarray(y_chi, dtype=float)
+    above = s > 4.0 * m_chi**2
+    safe = np.where(above, s, 4.0 * m_chi**2 * 2.0)
+    beta = np.sqrt(1.0 - 4.0 * m_chi**2 / safe)
+    width = alp_width_at(np.sqrt(safe) if energy_dependent else np.float64(m_a), m_chi, g_agg, y)
+    denominator = (safe - m_a**2) ** 2 + (m_a * width) ** 2
+    val = (y * g_agg) ** 2 * safe**2 / (128.0 * math.pi * beta * denominator)
+    return np.where(above, val, 0.0)
 
 
 @dataclass(frozen=True)
@@ -129,13 +151,8 @@ class ALPAnnihilation:
         return (s - self.m_a**2) ** 2 + (self.m_a * self.width(s)) ** 2
 
     def sigma(self, s: ArrayLike) -> FloatArray:
-        """σ(χχ̄→γγ) [GeV⁻²] = y² g² s²/(128π β D) (REFERENCE §5); 0 below threshold."""
-        s = np.asarray(s, dtype=float)
-        above = s > 4.0 * self.m_chi**2
-        safe = np.where(above, s, 4.0 * self.m_chi**2 * 2.0)
-        beta = np.sqrt(1.0 - 4.0 * self.m_chi**2 / safe)
-        val = (self.y_chi * self.g_agg) ** 2 * safe**2 / (128.0 * math.pi * beta * self.denominator(safe))
-        return np.where(above, val, 0.0)
+        """σ(χχ̄→γγ) [GeV⁻²] = y² g² s²/(128π β D) (docs/physics.md#annihilation); 0 below threshold."""
+        return sigma_kernel(s, self.m_chi, self.m_a, self.y_chi, self.g_agg, self.energy_dependent)
 
     def sigma_v_threshold(self) -> float:
         """lim_{v→0} σ v_rel = y² g² 16m⁴/(64π D(4m²)) [GeV⁻²] (→ y²g²/(64πδ²) for Γ ≪ δ)."""
@@ -156,7 +173,7 @@ class ALPAnnihilation:
         return thermal_tables_from_sigma(self.sigma, self.m_chi, x, self.m_a, self.gamma0, second_moment)
 
     def sigma_v(self, T: ArrayLike) -> FloatArray:
-        """⟨σv⟩(T) [GeV⁻²] (Gondolo–Gelmini, REFERENCE §5)."""
+        """⟨σv⟩(T) [GeV⁻²] (Gondolo–Gelmini, docs/relic.md#thermal-average)."""
         T = np.atleast_1d(np.asarray(T, dtype=float))
         return self.thermal_tables(self.m_chi / T, second_moment=False)[0]
 
@@ -167,7 +184,7 @@ class ALPAnnihilation:
 
 
 def sigma_v_narrow_width(ann: ALPAnnihilation, T: ArrayLike) -> FloatArray:
-    """Narrow-width ⟨σv⟩ (REFERENCE §5) [GeV⁻²]:
+    """Narrow-width ⟨σv⟩ (docs/physics.md#annihilation) [GeV⁻²]:
 
     (2π²/(g₁g₂)) M² Γ B_in B_out K₁(M/T) / (m⁴ T K₂(m/T)²), g₁ = g₂ = 2, Γ B_in B_out = Γ_χχΓ_γγ/Γ.
     Zero below threshold (no on-shell pole).
@@ -207,6 +224,76 @@ def energy_nodes(m: float, e_lo: float, e_hi: float) -> tuple[FloatArray, FloatA
     return sqrt_s * sqrt_s, w * 2.0 * sqrt_s
 
 
+def pole_core(m: float, m_res: float, mg: float) -> tuple[str, int, float, float]:
+    """How the s-integral treats a pole at m_res > 2m [GeV] with m_res·Γ(m_res) = mg > 0 [GeV²]
+    (docs/relic.md#thermal-average).
+
+    Returns (kind, k, W, d_c): geometric panels in |s − m_res²| from the core half-width
+    W = d_c e^{−k} up to d_c (ratio e each, anchored at d_c so that every pole of the same masses
+    shares its panels: physics.relic_grid), and the core |s − m_res²| < W, "narrow" (analytic
+    Lorentzian; chosen when W ≤ 1e-7 scale²/mg and W ≥ 30 mg are possible) or "resolved"
+    (θ-substitution over W ∈ [mg, e·mg)).
+    """
+    e_pole = m_res - 2.0 * m
+    s_a = (2.0 * m + 0.5 * e_pole) ** 2  # lower edge of the near-pole region (midpoint threshold–pole)
+    d_c = m_res * m_res - s_a  # half-width of the symmetric near-pole region in s
+    scale = min(2.0 * m_res * e_pole / 100.0, d_c)
+    w_window = min(0.1 * d_c, 1e-7 * scale * scale / mg)
+    k = math.ceil(math.log(d_c / w_window))
+    if d_c * math.exp(-k) >= 30.0 * mg:
+        return "narrow", k, d_c * math.exp(-k), d_c
+    k = max(0, math.floor(math.log(d_c / mg)))
+    return "resolved", k, d_c * math.exp(-k), d_c
+
+
+def pole_nodes(
+    m: float, m_res: float, e_min: float, e_max: float, n_panels: int
+) -> tuple[FloatArray, FloatArray, NDArray[np.int64]]:
+    """Nodes s_i, ds-weights and panel index j_i of a pole's s-integral outside its core
+    (:func:`pole_core`): threshold panels in e = √s − 2m up to half-way to the pole (j = −1),
+    panels d ∈ [d_c e^{−j−1}, d_c e^{−j}] on both sides of m_res² for j < ``n_panels``, and panels
+    above (j = −1). A node's position does not depend on ``n_panels``. Unsorted."""
+    M2 = m_res * m_res
+    e_pole = m_res - 2.0 * m
+    e_a = 0.5 * e_pole
+    d_c = M2 - (2.0 * m + e_a) ** 2
+    s_lo, w_lo = energy_nodes(m, min(e_min, 0.5 * e_a), e_a)
+    j = np.arange(n_panels, dtype=np.int64)
+    lo, hi = d_c * np.exp(-(j + 1.0)), d_c * np.exp(-1.0 * j)
+    half = 0.5 * (hi - lo)[:, None]
+    d = (0.5 * (lo + hi)[:, None] + half * _GL_X).ravel()
+    wd = (half * _GL_W).ravel()
+    jd = np.repeat(j, _GL_X.size)
+    e_d = math.sqrt(M2 + d_c) - 2.0 * m
+    gap = e_d - e_pole
+    edges = e_d - gap + _geometric_edges(gap, gap + max(e_max - e_d, gap))
+    e, w = _gl_panels(edges)
+    sqrt_s = 2.0 * m + e
+    minus1 = np.full(s_lo.size + e.size, -1, dtype=np.int64)
+    s = np.concatenate([s_lo, M2 - d, M2 + d, sqrt_s * sqrt_s])
+    w_all = np.concatenate([w_lo, wd, wd, w * 2.0 * sqrt_s])
+    return s, w_all, np.concatenate([minus1[: s_lo.size], jd, jd, minus1[s_lo.size :]])
+
+
+def resolved_core_nodes(m_res: float, mg: float, core: float) -> tuple[FloatArray, FloatArray]:
+    """Nodes and ds-weights of a resolved pole core |s − m_res²| < ``core``: two 8-point
+    Gauss–Legendre panels in θ, s = m_res² + mg tan θ (the Lorentzian is flat in θ)."""
+    t_max = math.atan(core / mg)
+    th, wt = _gl_panels(np.linspace(-t_max, t_max, 3))
+    return m_res * m_res + mg * np.tan(th), wt * mg / np.cos(th) ** 2
+
+
+def e_max_for(m: float, m_res: float, t_max: float) -> float:
+    """Highest CM kinetic energy √s − 2m [GeV] of the s-nodes for temperatures up to t_max [GeV]."""
+    return (_BOLTZMANN_CUT + 10.0) * t_max + 2.0 * max(m_res - 2.0 * m, 0.0)
+
+
+def narrow_core_weight(phi_d_at_pole: float, mg: float, core: float) -> float:
+    """A_pole = Φ(m²_res)D(m²_res)·(2/mg)·arctan(W/mg): the exact Lorentzian core |s − m_res²| < W
+    of a narrow pole (docs/relic.md#thermal-average)."""
+    return phi_d_at_pole * 2.0 / mg * math.atan(core / mg)
+
+
 def resonance_nodes(
     sigma: Callable[[FloatArray], FloatArray],
     m: float,
@@ -224,7 +311,7 @@ def resonance_nodes(
     """
     M, M2 = m_res, m_res * m_res
     e_min = _E_MIN_OVER_T * t_min
-    e_max = (_BOLTZMANN_CUT + 10.0) * t_max + 2.0 * max(M - 2.0 * m, 0.0)
+    e_max = e_max_for(m, M, t_max)
 
     def phi(s: FloatArray) -> FloatArray:
         return np.asarray(sigma(s), dtype=float) * (s - 4.0 * m * m) * np.sqrt(s)
@@ -234,38 +321,14 @@ def resonance_nodes(
         kind = "no_pole" if M <= 2.0 * m or mg == 0.0 else "broad"
         s, w = energy_nodes(m, e_min, e_max)
         return s, w * phi(s), 0.0, kind
-    e_pole = M - 2.0 * m
-    e_a = 0.5 * e_pole  # lower edge of the near-pole region (midpoint threshold–pole)
-    s_a = (2.0 * m + e_a) ** 2
-    d_c = M2 - s_a  # half-width of the symmetric near-pole region in s
-    scale = min(2.0 * M * e_pole / 100.0, d_c)
-    w_window = min(0.1 * d_c, 1e-7 * scale * scale / mg)
-    parts_s, parts_w = [], []
-    s, w = energy_nodes(m, min(e_min, 0.5 * e_a), e_a)
-    parts_s.append(s)
-    parts_w.append(w)
+    kind, k, core, _ = pole_core(m, M, mg)
+    s, w, _ = pole_nodes(m, M, e_min, e_max, k)
     a_pole = 0.0
-    if w_window >= 30.0 * mg:  # narrow: analytic Lorentzian core, exact arctan
-        kind, d_lo = "narrow", w_window
-        residue = float(phi(np.array([M2]))[0]) * mg * mg  # Φ(M²) D(M²)
-        a_pole = residue * 2.0 / mg * math.atan(w_window / mg)
-    else:  # resolved: θ-substitution core |s − M²| < MΓ, then geometric panels
-        kind, d_lo = "resolved", mg
-        th, wt = _gl_panels(np.linspace(-0.25 * math.pi, 0.25 * math.pi, 3))
-        parts_s.append(M2 + mg * np.tan(th))
-        parts_w.append(wt * mg / np.cos(th) ** 2)
-    d, wd = _gl_panels(_geometric_edges(d_lo, d_c))
-    parts_s += [M2 - d, M2 + d]
-    parts_w += [wd, wd]
-    e_d = math.sqrt(M2 + d_c) - 2.0 * m
-    gap = e_d - e_pole
-    edges = e_d - gap + _geometric_edges(gap, gap + max(e_max - e_d, gap))
-    e, w = _gl_panels(edges)
-    sqrt_s = 2.0 * m + e
-    parts_s.append(sqrt_s * sqrt_s)
-    parts_w.append(w * 2.0 * sqrt_s)
-    s = np.concatenate(parts_s)
-    w = np.concatenate(parts_w)
+    if kind == "narrow":
+        a_pole = narrow_core_weight(float(phi(np.array([M2]))[0]) * mg * mg, mg, core)  # Φ(M²) D(M²)
+    else:
+        s_core, w_core = resolved_core_nodes(M, mg, core)
+        s, w = np.concatenate([s, s_core]), np.concatenate([w, w_core])
     order = np.argsort(s)
     s, w = s[order], w[order]
     return s, w * phi(s), a_pole, kind
@@ -322,7 +385,7 @@ def _kve_pair(z: float, cm1: np.ndarray, ch: np.ndarray, h: float) -> tuple[floa
     k2 = 0.5
     for k in range(1, cm1.shape[0]):
         e = math.exp(-z * cm1[k])
-        if e < 1e-300:
+        if e < _TERM_CUT:
             break
         k1 += e * ch[k]
         k2 += e * (2.0 * ch[k] * ch[k] - 1.0)
@@ -351,12 +414,67 @@ def _k1_and_r2(
     q = 0.5 * b2
     for k in range(1, cm1.shape[0]):
         e = math.exp(-z * cm1[k])
-        if e < 1e-300:
+        if e < _TERM_CUT:
             break
         k1 += e * ch[k]
         s2 = sh2[k]
         q += e * (b2 + s2 * (2.0 + c + 2.0 * c * s2)) / (1.0 + c * s2)
     return k1 * h, z * q / (6.0 * k1)
+
+
+_EtaGrid = tuple[np.ndarray, np.ndarray, np.ndarray, float]
+"""(cosh η − 1, sinh²η, cosh η, step) of :func:`_eta_grid`."""
+
+
+@njit(cache=True)
+def _split_eta_grids(
+    m: float, x: float, sqrt_pole: float, e_scale: float
+) -> tuple[float, float, float, _EtaGrid, _EtaGrid]:
+    """(T, e_skip, z_split, grid below, grid above) for the z = √s/T at T = m/x.
+
+    e_skip = 1e-7 min(T, e_scale): the threshold region skipped by the kernels.
+
+    Two η grids: the step must resolve the largest z, the range the smallest; at high T
+    (z_lo ≪ z_hi) one grid for both would be long and fine (≈ 3× the work).
+    """
+    T = m / x
+    z_lo = 2.0 * m / T
+    z_hi = max(z_lo + 80.0, sqrt_pole / T)
+    z_split = min(4.0 * z_lo + 8.0, z_hi)
+    return T, 1e-7 * min(T, e_scale), z_split, _eta_grid(z_lo, z_split), _eta_grid(z_split, z_hi)
+
+
+@njit(cache=True)
+def _k1_and_r2_split(
+    z: float,
+    r: float,
+    z_split: float,
+    lo: _EtaGrid,
+    hi: _EtaGrid,
+) -> tuple[float, float]:
+    """:func:`_k1_and_r2` on the grid of :func:`_split_eta_grids` that covers z."""
+    g = lo if z <= z_split else hi
+    return _k1_and_r2(z, r, g[0], g[1], g[2], g[3])
+
+
+@njit(cache=True)
+def _k1_split(
+    z: float,
+    z_split: float,
+    lo: _EtaGrid,
+    hi: _EtaGrid,
+) -> float:
+    """e^z K₁(z) by the trapezoid sum on the grid that covers z."""
+    g = lo if z <= z_split else hi
+    return _kve_pair(z, g[0], g[2], g[3])[0]
+
+
+@njit(cache=True)
+def _thermal_norm(m: float, x: float) -> float:
+    """1/(8 m⁴ T (eˣK₂(x))²) at T = m/x."""
+    cm1x, _, chx, hx = _eta_grid(x, x)
+    _, k2x = _kve_pair(x, cm1x, chx, hx)
+    return 1.0 / (8.0 * m**4 * (m / x) * k2x * k2x)
 
 
 @njit(cache=True)
@@ -383,11 +501,7 @@ def thermal_average_kernel(
     two_m = 2.0 * m
     sqrt_pole = math.sqrt(s_pole)
     for j in range(nt):
-        T = m / x[j]
-        e_skip = 1e-7 * min(T, e_scale)
-        z_lo = two_m / T
-        z_hi = max(z_lo + 80.0, sqrt_pole / T)
-        cm1, sh2, ch, h = _eta_grid(z_lo, z_hi)
+        T, e_skip, z_split, lo, hi = _split_eta_grids(m, x[j], sqrt_pole, e_scale)
         acc0 = 0.0
         acc2 = 0.0
         for i in range(s.shape[0]):
@@ -399,38 +513,86 @@ def thermal_average_kernel(
                 continue
             z = rs / T
             if second:
-                k1, r2 = _k1_and_r2(z, 4.0 * m * m / s[i], cm1, sh2, ch, h)
+                k1, r2 = _k1_and_r2_split(z, 4.0 * m * m / s[i], z_split, lo, hi)
             elif z >= 40.0:
                 k1, r2 = kve_asymptotic(1.0, z), 0.0
             else:
-                k1, _ = _kve_pair(z, cm1, ch, h)
-                r2 = 0.0
+                k1, r2 = _k1_split(z, z_split, lo, hi), 0.0
             wgt = wphi[i] * k1 * math.exp(-t)
             acc0 += wgt
             acc2 += wgt * r2
         if a_pole != 0.0:
             t = (sqrt_pole - two_m) / T
             if t < 700.0:
-                z = sqrt_pole / T
-                k1, r2 = _k1_and_r2(z, 4.0 * m * m / s_pole, cm1, sh2, ch, h)
+                k1, r2 = _k1_and_r2_split(sqrt_pole / T, 4.0 * m * m / s_pole, z_split, lo, hi)
                 wgt = a_pole * k1 * math.exp(-t)
                 acc0 += wgt
                 acc2 += wgt * r2
-        cm1x, _, chx, hx = _eta_grid(x[j], x[j])
-        _, k2x = _kve_pair(x[j], cm1x, chx, hx)
-        norm = 1.0 / (8.0 * m**4 * T * k2x * k2x)
+        norm = _thermal_norm(m, x[j])
         out0[j] = acc0 * norm
         out2[j] = acc2 * norm
     return out0, out2
+
+
+@njit(cache=True)
+def thermal_weight_matrix(
+    s: np.ndarray, m: float, x: np.ndarray, s_pole: float, second: bool, e_scale: float = 0.0
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The weights of :func:`thermal_average_kernel` as a matrix, for σ(s) not yet chosen.
+
+    Returns (K₀, K₂, p₀, p₂, N): K₀[j, i] = e^{z}K₁(z) e^{−(√s_i−2m)/T_j} (0 where the kernel skips
+    node i), K₂ = K₀·R₂, p₀ and p₂ the same at s_pole, N[j] = 1/(8m⁴T_j(e^{x_j}K₂(x_j))²), so that
+    ⟨σv⟩(T_j) = N[j] (Σ_i K₀[j, i] ω_iΦ_i + A_pole p₀[j]) for any Φ on the nodes s (unsorted
+    allowed): one matrix serves every σ with the same masses (physics._relic_tables). K₁ always
+    comes from the trapezoid sum (no Hankel series), so K₀ is the same with or without K₂.
+    """
+    nt = x.shape[0]
+    ns = s.shape[0]
+    k0 = np.zeros((nt, ns))
+    k2 = np.zeros((nt, ns))
+    p0 = np.zeros(nt)
+    p2 = np.zeros(nt)
+    norm = np.zeros(nt)
+    two_m = 2.0 * m
+    sqrt_pole = math.sqrt(s_pole)
+    for j in range(nt):
+        T, e_skip, z_split, lo, hi = _split_eta_grids(m, x[j], sqrt_pole, e_scale)
+        for i in range(ns):
+            rs = math.sqrt(s[i])
+            t = (rs - two_m) / T
+            if t > 60.0 or rs - two_m < e_skip:
+                continue
+            z = rs / T
+            if second:
+                k1, r2 = _k1_and_r2_split(z, 4.0 * m * m / s[i], z_split, lo, hi)
+            else:  # the same K₁ sum as _k1_and_r2: K₀ does not depend on `second`
+                k1, r2 = _k1_split(z, z_split, lo, hi), 0.0
+            wgt = k1 * math.exp(-t)
+            k0[j, i] = wgt
+            k2[j, i] = wgt * r2
+        t = (sqrt_pole - two_m) / T
+        if t < 700.0:
+            k1, r2 = _k1_and_r2_split(sqrt_pole / T, 4.0 * m * m / s_pole, z_split, lo, hi)
+            p0[j] = k1 * math.exp(-t)
+            p2[j] = p0[j] * r2
+        norm[j] = _thermal_norm(m, x[j])
+    return k0, k2, p0, p2, norm
 
 
 __all__ = [
     "WIDTH_MODES",
     "ALPAnnihilation",
     "alp_width_at",
+    "e_max_for",
     "energy_nodes",
+    "narrow_core_weight",
+    "pole_core",
+    "pole_nodes",
+    "resolved_core_nodes",
     "resonance_nodes",
+    "sigma_kernel",
     "sigma_v_narrow_width",
     "thermal_average_kernel",
     "thermal_tables_from_sigma",
+    "thermal_weight_matrix",
 ]

@@ -39,6 +39,9 @@ SIN2_THETA_W = 0.23122
 COS2_THETA_W = 1.0 - SIN2_THETA_W
 ALPHA_EM_0 = 1.0 / 137.035999084
 """Fine-structure constant at q² = 0 (CODATA 2018)."""
+G_W_ALPINIST = 0.6529
+"""SU(2) gauge coupling g_W used by ALPINIST (Jerhot et al., arXiv:2201.05170) for ALP production
+in meson decays (α_W = g_W²/4π, 16πα_W = 1.705); only used to convert its C_WW/Λ contours."""
 
 # --- quark masses (PDG) --------------------------------------------------------
 M_TOP_POLE = 172.57
@@ -74,16 +77,15 @@ CKM_S13 = 0.003732
 CKM_DELTA = 1.147
 """CP phase δ [rad]."""
 
-# --- B → K form factor f₀, BCL (flavio 2.7.1, parameters_correlated.yml) ---------
-BCL_BK_A_F0 = (0.292, 0.281)
-"""a₀, a₁ of f₀^{B→K}; a₂ is fixed by f₀(0) = f₊(0)."""
-BCL_BK_A_FPLUS = (0.466, -0.885, -0.213)
+# --- B → K form factor f₀, BCL (flavio 2.7.1, parameters_uncorrelated.yml) ---------
+# The correlated coefficients a_k (with uncertainties and correlations) are a data file:
+# physics/data/formfactors/B_K_BCL_flavio.toml (read by physics.formfactors).
 BCL_BK_M0 = 5.630
 """Pole mass in f₀ (B_s*(0⁺)) [GeV]."""
 BCL_BK_MPLUS = 5.415
 """Pole mass in f₊ (B_s*(1⁻)) [GeV]."""
 POLE_BK_F0_0 = 0.330
-"""Simple-pole alternative f₀(0) (Ball–Zwicky-like), REFERENCE §3."""
+"""Simple-pole alternative f₀(0) (Ball–Zwicky-like), docs/physics.md#flavour."""
 POLE_BK_MFIT2 = 37.46
 """Simple-pole alternative fit mass² [GeV²]."""
 
@@ -106,11 +108,15 @@ BR_BKNUNU_SM = 5.58e-6
 """SM prediction quoted by Belle II against its measurement."""
 BR_BKNUNU_SM_ERR = 0.37e-6
 
-# --- detector geometry for invisibility (REFERENCE §2; the same numbers ALPaca uses) --
+# --- detector geometry for invisibility (docs/physics.md#decays; the numbers ALPaca uses) --
 BELLE2_R_MAX_M = 1.0
-"""Belle II detector radius used for "invisible" [m] (REFERENCE §2)."""
+"""Belle II radius [m] beyond which an ALP decay counts as invisible (ALPaca's 1 m; an assumption:
+the calorimeter starts at ≈ 1.25 m). A parameter of p_invisible_belle2 and of the g_aWW band."""
 BELLE2_BOOST_BETAGAMMA = 0.28
 """βγ of the Υ(4S) frame at Belle II."""
+PROMPT_DECAY_LENGTH_M = 1e-3
+"""Lab decay length [m] below which a decay counts as prompt (1 mm, as BaBar's prompt B→Kγγ
+selection in the limit catalogue); used to name the scenario (docs/physics.md#decays)."""
 
 # --- cosmology (PDG 2024 astrophysical constants; Planck 2018) -------------------
 ENTROPY_TODAY_CM3 = 2891.2
@@ -120,9 +126,14 @@ RHO_CRIT_OVER_H2_GEV_CM3 = 1.05368e-5
 M_PLANCK = 1.220890e19
 """Planck mass M_Pl [GeV] (H = √(8π³ g_eff/90) T²/M_Pl)."""
 OMEGA_H2_PLANCK = 0.120
+"""Dark-matter density Ωh² (Planck 2018, arXiv:1807.06209, central value): the one source of
+0.120 in physics/ — import it, do not retype it."""
 OMEGA_H2_PLANCK_ERR = 0.001
+OMEGA_H2_RELATIVE_TOLERANCE = 0.1
+"""Default |Ωh²/0.120 − 1| accepted as "matches Planck": the theory precision of the relic
+calculation (~10 %), not Planck's 0.8 % (docs/physics.md#viability)."""
 
-# --- model normalisation (REFERENCE §1) --------------------------------------------
+# --- model normalisation (docs/physics.md#model) ----------------------------------------
 Y_CHI_PER_G_ACHI_M_CHI = 1.0
 """On-shell pseudoscalar Yukawa y_χ = Y_CHI_PER_G_ACHI_M_CHI · g_aχχ · m_χ.
 
@@ -133,3 +144,8 @@ the single place to change it."""
 
 # --- derived --------------------------------------------------------------------
 FOUR_PI = 4.0 * math.pi
+
+# --- CMB bound on late-time annihilation (docs/physics.md#cmb) ------------------------
+P_ANN_PLANCK_2018 = 3.2e-28
+"""Planck 2018 95 % CL upper limit on p_ann = f_eff ⟨σv⟩/m_χ [cm³ s⁻¹ GeV⁻¹]
+(Planck Collaboration, A&A 641 (2020) A6, arXiv:1807.06209, TT,TE,EE+lowE+lensing)."""

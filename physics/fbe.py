@@ -1,541 +1,474 @@
 """Full phase-space Boltzmann equation (fBE) for χ: the reference that tests the cBE's Maxwellian
-ansatz (REFERENCE §6; Binder et al. arXiv:1706.07433; DRAKE arXiv:2103.01944).
+closure (Binder, Bringmann, Gustafsson & Hryczuk arXiv:1706.07433; DRAKE arXiv:2103.01944).
 
-Unknown: f(q, x) per internal dof on a grid of comoving momenta q = p/T (cell centres
-q_j = (j + ½) Δq, j < N). With ε = E/T = √(q² + x²) and u = ln x (docs/relic.md §7):
+Equations, discretisation and checks: docs/relic.md#fbe. The compiled kernels and the stiff
+integrator are in ``physics._fbe_core``; this module builds one parameter point's inputs:
 
-    ∂f/∂u = (C_ann[f] + C_el[f]) / H̃ + q (H/H̃ − 1) ∂f/∂q
+- the background table G(s) = ∫^s σ(s′) s′ β(s′) ds′ with a narrow s-channel pole taken out and
+  handled exactly in rapidity (:func:`g_table`);
+- the momentum grid (:func:`momentum_grid`): comoving q̂ = p/T̂, T̂ ∝ h_eff^{1/3} T ∝ 1/a, cells of
+  width ≤ 2 x_f √|δ| / ``fine_cells`` where the resonant relative momentum sits, growing
+  geometrically to the thermal scale;
+- the start before kinetic decoupling, x₀ = min(3, x_kd/2), with the elastic term on.
 
-- Annihilation (χχ̄ → γγ, χ̄ with the same f) and its inverse (detailed balance, MB bath):
-  C_ann = −f(p) Γ[f](p) + f_eq(p) Γ[f_eq](p),  Γ[f](p) = g ∫ d³p̃/(2π)³ σ v_Møl f(p̃).
-  With s± = 2m² + 2(EẼ ± pp̃): ∫ dcosθ σ v_Møl = [G(s₊) − G(s₋)]/(4pp̃EẼ), G(s) = ∫^s σ s′ β ds′.
-  G is tabulated once per point (panel edges + cubic Hermite with the exact G′ = σ s β). A narrow
-  pole (analytic core |s − m_a²| < W) is integrated exactly in rapidity: it contributes iff
-  |η − η̃| ≤ η_M ≤ η + η̃ (cosh η_M = 1 + 2δ, p = m sinh η), so
-  Γ_pole(p) = g Π/(16π² m sinh η cosh η) ∫_{|η−η_M|}^{η+η_M} sinh η̃ f(η̃) dη̃,
-  Π = ∫_core σ s β ds, with f exponential-linear between nodes (exact segment integrals).
-- Elastic scattering, Fokker–Planck form with e^{−E/T} as exact zero mode:
-  C_el = (γ/2) p⁻² ∂_p[p² (E T ∂_p f + p f)] = (γ/2) q⁻² ∂_q[q² ε e^{−ε} ∂_q(f e^{ε})],
-  discretised conservatively (zero flux at the ends; MB is an exact discrete zero mode).
-  Non-relativistically this is (γ/2)[m T Δ_p f + ∇_p·(p f)], whose second moment gives the cBE
-  term γ (T − T_χ).
-- Variables: ln f (until well after freeze-out as φ = ln f + ε, the deviation from equilibrium).
-  Stiff integration by scipy's BDF with a finite-difference Jacobian.
+Public entry: :func:`solve_fbe` (called by ``physics.relic.omega_h2(method="fbe")``, which turns
+its :class:`FBESolution` into a :class:`~physics.relic.RelicResult`).
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
-from numba import njit
 from numpy.typing import NDArray
-from scipy.integrate import solve_ivp
 
-from . import _relic_ode as ode
-from .annihilation import _GL_W, _GL_X, ALPAnnihilation, _geometric_edges
-from .constants import ENTROPY_TODAY_CM3, RHO_CRIT_OVER_H2_GEV_CM3
-from .elastic import momentum_transfer_rate
-from .model import ALPModel
-from .thermo import ThermoTable, default_table, hubble, y_eq
+from . import _fbe_core as core
+from ._relic_common import (
+    FLAG_FBE_GRID_TRUNCATED,
+    FLAG_KINETIC_EQUILIBRIUM_ASSUMED,
+    FLAG_NOT_FROZEN,
+    X_START_FBE,
+    X_START_MIN,
+    default_start,
+)
+from .annihilation import _GL_W, _GL_X, _geometric_edges
+from .model import check_positive
+from .thermo import ThermoTable
 
 FloatArray = NDArray[np.float64]
+
+CORE_FRACTION = 0.05
+"""Half-width of the exactly treated pole core: W = CORE_FRACTION · (m_a² − 4m_χ²)."""
+CORE_MIN_WIDTHS = 10.0
+"""…used only if W ≥ CORE_MIN_WIDTHS · m_aΓ_a (else the pole is resolved inside G)."""
+X_TIGHT_REF = 3.0
+"""Under tight coupling the grid follows the thermal width k ∝ q/√x from x = X_TIGHT_REF on."""
+EDGE_FRACTION_MAX = 1e-3
+"""If more than this fraction of the particles sits in the top 10 % of the momentum range (at the
+start or the end), the run is repeated with 15 more e-folds of equilibrium tail in the grid; if
+it still does, the result is flagged ``fbe_grid_truncated``."""
+
+
+@dataclass(frozen=True)
+class FBEOptions:
+    """Numerical settings of the fBE (all dimensionless).
+
+    cells : resolution multiplier (2 halves every cell width).
+    fine_cells : cells across the resonant relative momentum 2 x_f √|δ| (before ``cells``).
+    growth : cells per e-fold of momentum where the grid grows geometrically.
+    coarse : cell width in the thermal bulk and tail, in units of the thermal width √x_f of q = p/T
+        at freeze-out.
+    q_max : top of the grid in q̂ (default from the start temperature, x_f and δ).
+    tail : the grid keeps the bulk cell width up to where f_eq(x_f) has fallen by e^{−tail}…
+    top : …and extends (growing cells) to e^{−top} (resonant depletion leaves the relic there).
+    h_dev : largest step in ln x before chemical freeze-out (twice that before x_f/3).
+    h_max : largest step in ln x after chemical freeze-out.
+    err_floor : cells holding less than this share of the particles get a looser error test.
+    """
+
+    cells: float = 1.0
+    fine_cells: float = 8.0
+    growth: float = 10.0
+    coarse: float = 0.05
+    q_max: float | None = None
+    tail: float = 15.0
+    top: float = 25.0
+    h_dev: float = 0.05
+    h_max: float = 0.25
+    err_floor: float = 1e-5
+
+    @classmethod
+    def from_dict(cls, opts: dict[str, Any] | None) -> FBEOptions:
+        """Validated options; an unknown key or a bad value raises ValueError naming it."""
+        opts = dict(opts or {})
+        known = {f for f in cls.__dataclass_fields__}
+        for key in opts:
+            if key not in known:
+                raise ValueError(f"unknown fbe_options key {key!r}; allowed: {sorted(known)}")
+        out = {}
+        for key, val in opts.items():
+            if key == "q_max" and val is None:
+                continue
+            out[key] = check_positive(f"fbe_options[{key!r}]", val)
+        return cls(**out)
+
+
+@dataclass(frozen=True)
+class FBEProblem:
+    """One parameter point for the fBE.
+
+    m_chi [GeV], dof (internal states), sigma(s) [GeV⁻²] (χχ̄ → SM, vectorised), pole = (M, Γ)
+    in GeV of an s-channel resonance or None, delta = (M² − 4m²)/(4m²) (nan without a pole),
+    gamma(T) [GeV] the momentum-transfer rate (None: no elastic scattering), x_kd where γ = H,
+    x_f the freeze-out estimate (from the nBE), thermo the SM table.
+    """
+
+    m_chi: float
+    dof: float
+    sigma: Callable[[FloatArray], FloatArray]
+    pole: tuple[float, float] | None
+    delta: float
+    gamma: Callable[[FloatArray], FloatArray] | None
+    x_kd: float
+    x_f: float
+    thermo: ThermoTable
+
+
+@dataclass(frozen=True)
+class FBESolution:
+    """Raw fBE output (per accepted step) and diagnostics."""
+
+    x: FloatArray
+    lnY: FloatArray
+    lnYeq: FloatArray
+    T_chi_over_T: FloatArray
+    dlnY_dlnx_end: float
+    q_end: FloatArray
+    f_end: FloatArray
+    x_start: float
+    flags: tuple[str, ...]
+    status: int
+    info: dict[str, Any] = field(default_factory=dict)
+
+
+def narrow_pole(m: float, pole: tuple[float, float] | None) -> bool:
+    """True if there is no pole above threshold or it is narrow enough for the exact core
+    (W = CORE_FRACTION (M² − 4m²) ≥ CORE_MIN_WIDTHS · MΓ): the fBE's validated domain."""
+    if pole is None or pole[0] <= 2.0 * m or pole[1] <= 0.0:
+        return True
+    return CORE_FRACTION * (pole[0] ** 2 - 4.0 * m * m) >= CORE_MIN_WIDTHS * pole[0] * pole[1]
 
 
 # --------------------------------------------------------------------------------------
 # G(s) = ∫ σ s β ds table
 # --------------------------------------------------------------------------------------
 def g_table(
-    ann: ALPAnnihilation, w_max: float
-) -> tuple[FloatArray, FloatArray, FloatArray, float, float, float]:
-    """Panel edges in w = s − 4m², G at the edges, G′ = σ s β at the edges, and the pole data
-    (Π of the analytic core, core half-width W in s, η_M); Π = 0 if there is no narrow core."""
-    m, M = ann.m_chi, ann.m_a
-    M2, s0 = M * M, 4.0 * m * m
+    sigma: Callable[[FloatArray], FloatArray], m: float, pole: tuple[float, float] | None, w_max: float
+) -> tuple[FloatArray, FloatArray, FloatArray, float, float]:
+    """Panel edges in w = s − 4m², G(w) at the edges and G′ = σ s β there, plus the exactly
+    treated pole core: (edges, G, dG, Π, W) with Π = ∫_{|s−M²|<W} σ s β ds (0 if no core).
+
+    Gauss–Legendre panels, geometric from threshold and on both sides of the pole (the
+    construction of physics.annihilation.resonance_nodes); the core is left out of G."""
+    s0 = 4.0 * m * m
 
     def gprime(w: FloatArray) -> FloatArray:
         s = s0 + w
-        return ann.sigma(s) * s * np.sqrt(1.0 - s0 / s)
+        return np.asarray(sigma(s), dtype=float) * s * np.sqrt(w / s)
 
     w_min = 1e-14 * s0
-    mg = M * ann.gamma0
     pieces: list[FloatArray] = []
-    pole, window, eta_m = 0.0, 0.0, 0.0
-    if M > 2.0 * m and M2 - s0 > 4.0 * mg > 0.0:
-        d_c = 0.5 * (M2 - s0)
-        scale = min(2.0 * M * (M - 2.0 * m) / 100.0, d_c)
-        window = min(0.1 * d_c, 1e-7 * scale * scale / mg)
-        d_lo = window if window >= 30.0 * mg else mg
-        if d_lo == window:
-            beta_m = math.sqrt(1.0 - s0 / M2)
-            pole = float(ann.sigma(M2)) * M2 * beta_m * mg * mg * 2.0 / mg * math.atan(window / mg)
-            eta_m = math.acosh(M2 / (2.0 * m * m) - 1.0)
+    core_pi, window = 0.0, 0.0
+    M, width = pole if pole is not None else (0.0, 0.0)
+    mg = M * width
+    if M > 2.0 * m and mg > 0.0 and M * M - s0 > 4.0 * mg:
+        w_pole = M * M - s0
+        d_c = 0.5 * w_pole
+        window = CORE_FRACTION * w_pole
+        if window < CORE_MIN_WIDTHS * mg:  # broad: resolve the pole inside G
+            window = 0.0
+            d_lo = min(mg, 0.5 * d_c)
+        else:
+            d_lo = window
+            core_pi = _core_integral(gprime, w_pole, mg, window)
         near = _geometric_edges(d_lo, d_c)
-        w_pole = M2 - s0
         pieces += [_geometric_edges(w_min, w_pole - d_c), w_pole - near[::-1], w_pole + near]
         top = w_pole + d_c
         pieces.append(top + _geometric_edges(d_c, max(w_max, 4.0 * d_c)) - d_c)
-        if d_lo != window:  # resolved core: a panel across the pole
-            pieces.insert(2, np.array([w_pole]))
+        if window == 0.0:
+            pieces.append(np.array([w_pole]))
     else:
         pieces.append(_geometric_edges(w_min, max(w_max, 10.0 * w_min)))
     edges = np.unique(np.concatenate(pieces))
     a, b = edges[:-1, None], edges[1:, None]
     half = 0.5 * (b - a)
-    nodes = 0.5 * (a + b) + half * _GL_X
-    integral = np.sum(half * _GL_W * gprime(nodes), axis=1)
-    if pole > 0.0:  # no background inside the analytic core
-        inside = (a[:, 0] >= M2 - s0 - window * (1 + 1e-12)) & (b[:, 0] <= M2 - s0 + window * (1 + 1e-12))
-        integral[inside] = 0.0
-    G = np.concatenate([[0.0], np.cumsum(integral)])
-    G = G + gprime(np.array([edges[0]]))[0] * edges[0]  # [0, w_min]: G′ ≈ const at threshold
+    integral = np.sum(half * _GL_W * gprime(0.5 * (a + b) + half * _GL_X), axis=1)
     dG = gprime(edges)
-    if pole > 0.0:
-        dG[(edges > M2 - s0 - window * (1 - 1e-12)) & (edges < M2 - s0 + window * (1 - 1e-12))] = 0.0
-    return edges, G, dG, pole, window, eta_m
+    if core_pi > 0.0:  # the core is handled exactly: no background inside it
+        w_pole = M * M - s0
+        inside = (a[:, 0] >= w_pole - window * (1 + 1e-12)) & (b[:, 0] <= w_pole + window * (1 + 1e-12))
+        integral[inside] = 0.0
+        dG[(edges > w_pole - window * (1 - 1e-12)) & (edges < w_pole + window * (1 - 1e-12))] = 0.0
+    G = np.concatenate([[0.0], np.cumsum(integral)]) + dG[0] * edges[0]  # [0, w_min]: G′ const
+    return edges, G, dG, core_pi, window
 
 
-@njit(cache=True)
-def _hermite(edges: np.ndarray, G: np.ndarray, dG: np.ndarray, w: float) -> float:
-    n = edges.shape[0]
-    if w <= edges[0]:
-        return G[0] * w / edges[0]
-    if w >= edges[n - 1]:
-        return G[n - 1] + dG[n - 1] * (w - edges[n - 1])
-    i = np.searchsorted(edges, w) - 1
-    h = edges[i + 1] - edges[i]
-    t = (w - edges[i]) / h
-    h00 = (1 + 2 * t) * (1 - t) ** 2
-    h10 = t * (1 - t) ** 2
-    h01 = t * t * (3 - 2 * t)
-    h11 = t * t * (t - 1)
-    return h00 * G[i] + h10 * h * dG[i] + h01 * G[i + 1] + h11 * h * dG[i + 1]
-
-
-@njit(cache=True)
-def _hermite_slope(edges: np.ndarray, G: np.ndarray, dG: np.ndarray, w: float) -> float:
-    n = edges.shape[0]
-    if w <= edges[0]:
-        return G[0] / edges[0]
-    if w >= edges[n - 1]:
-        return dG[n - 1]
-    i = np.searchsorted(edges, w) - 1
-    h = edges[i + 1] - edges[i]
-    t = (w - edges[i]) / h
-    return (
-        (6 * t * t - 6 * t) * (G[i] - G[i + 1]) / h
-        + (3 * t * t - 4 * t + 1) * dG[i]
-        + (3 * t * t - 2 * t) * dG[i + 1]
-    )
+def _core_integral(
+    gprime: Callable[[FloatArray], FloatArray], w_pole: float, mg: float, window: float
+) -> float:
+    """∫_{|w − w_pole| < window} σ s β dw with w = w_pole + mΓ tan θ (flat in θ at the peak)."""
+    th_max = math.atan(window / mg)
+    edges = np.linspace(-th_max, th_max, 7)
+    a, b = edges[:-1, None], edges[1:, None]
+    half = 0.5 * (b - a)
+    th = 0.5 * (a + b) + half * _GL_X
+    vals = gprime(w_pole + mg * np.tan(th)) * mg / np.cos(th) ** 2
+    return float(np.sum(half * _GL_W * vals))
 
 
 # --------------------------------------------------------------------------------------
-# collision operators (compiled)
+# momentum grid
 # --------------------------------------------------------------------------------------
-@njit(cache=True)
-def background_kernel(q, dq, x, m, edges, G, dG, out):
-    """out[i, j] = Δq q̃_j² T³ [G(s₊) − G(s₋)]/(4pp̃EẼ), so Γ_bg = g/(4π²) Σ_j out_ij f_j.
-
-    s± − 4m² = 4m² sinh²((η ± η̃)/2) in rapidities (p = m sinh η), free of cancellations.
-    """
-    n = q.shape[0]
-    T = m / x
-    s0 = 4.0 * m * m
-    eta = np.empty(n)
-    eps = np.empty(n)
-    for j in range(n):
-        eta[j] = math.asinh(q[j] / x)
-        eps[j] = math.sqrt(q[j] ** 2 + x * x)
-    for i in range(n):
-        for j in range(i, n):
-            sp = math.sinh(0.5 * (eta[i] + eta[j]))
-            sm = math.sinh(0.5 * (eta[i] - eta[j]))
-            wp = s0 * sp * sp
-            wm = s0 * sm * sm
-            diff = wp - wm  # = 4 p p̃
-            if diff < 1e-6 * wp:
-                dg = _hermite_slope(edges, G, dG, 0.5 * (wp + wm)) * diff
-            else:
-                dg = _hermite(edges, G, dG, wp) - _hermite(edges, G, dG, wm)
-            dg = max(dg, 0.0)  # σ ≥ 0: G is monotone (interpolation must not create gain)
-            sym = dg / (4.0 * q[i] * q[j] * eps[i] * eps[j] * T)  # T³ dg/(4 p p̃ E Ẽ)
-            out[i, j] = dq * q[j] ** 2 * sym
-            out[j, i] = dq * q[i] ** 2 * sym
+def momentum_grid(d_fine: float, growth: float, coarse: float, q_bulk: float, q_max: float) -> FloatArray:
+    """Cell faces 0 = k_{½} < … in q̂: width max(d_fine, min(k/growth, coarse)) up to q_bulk,
+    then growing by 1/(2·growth) per unit of q̂ (geometric in the tail)."""
+    faces = [0.0]
+    k = 0.0
+    while k < q_max:
+        d = max(d_fine, min(k / growth, coarse + max(0.0, k - q_bulk) / (2.0 * growth)))
+        k += d
+        faces.append(k)
+    return np.asarray(faces)
 
 
-@njit(cache=True)
-def _seg_integral(e0, e1, l0, l1, a, b):
-    """∫_a^b sinh(η) exp(ℓ(η)) dη with ℓ linear through (e0, l0), (e1, l1); e0 ≤ a ≤ b ≤ e1."""
-    if b <= a:
-        return 0.0
-    k = (l1 - l0) / (e1 - e0) if e1 > e0 else 0.0
-    c = l0 - k * e0
-    total = 0.0
-    for sgn in (1.0, -1.0):
-        r = k + sgn
-        if abs(r) * (b - a) < 1e-8:
-            val = math.exp(r * a + c) * (b - a)
-        else:
-            val = (math.exp(r * b + c) - math.exp(r * a + c)) / r
-        total += 0.5 * sgn * val
-    return total
-
-
-@njit(cache=True)
-def _cumulative_at(eta, lnf, cum, target):
-    """∫_0^target sinh η f dη using the node cumulants ``cum`` (ln f linear between nodes,
-    constant below eta[0], f = 0 beyond the last node)."""
-    n = eta.shape[0]
-    if target <= 0.0:
-        return 0.0
-    if target <= eta[0]:
-        return _seg_integral(0.0, eta[0], lnf[0], lnf[0], 0.0, target)
-    if target >= eta[n - 1]:
-        return cum[n - 1]
-    j = np.searchsorted(eta, target) - 1
-    return cum[j] + _seg_integral(eta[j], eta[j + 1], lnf[j], lnf[j + 1], eta[j], target)
-
-
-@njit(cache=True)
-def pole_rates(q, x, m, eta_m, lnf, out):
-    """Γ_pole(p_i)·16π² m/(g Π) = [∫_{|η−η_M|}^{η+η_M} sinh η̃ f dη̃] / (sinh η cosh η)."""
-    n = q.shape[0]
-    eta = np.empty(n)
-    for j in range(n):
-        eta[j] = math.asinh(q[j] / x)
-    cum = np.empty(n)
-    cum[0] = _seg_integral(0.0, eta[0], lnf[0], lnf[0], 0.0, eta[0])
-    for j in range(n - 1):
-        cum[j + 1] = cum[j] + _seg_integral(eta[j], eta[j + 1], lnf[j], lnf[j + 1], eta[j], eta[j + 1])
-    for i in range(n):
-        hi = _cumulative_at(eta, lnf, cum, eta[i] + eta_m)
-        lo = _cumulative_at(eta, lnf, cum, abs(eta[i] - eta_m))
-        out[i] = (hi - lo) / (math.sinh(eta[i]) * math.cosh(eta[i]))
-
-
-@njit(cache=True)
-def pole_matrix(q, x, eta_m, out):
-    """Approximate ∂(pole integral)_i/∂f_j (for the Newton Jacobian only)."""
-    n = q.shape[0]
-    eta = np.empty(n)
-    for j in range(n):
-        eta[j] = math.asinh(q[j] / x)
-    for i in range(n):
-        lo = abs(eta[i] - eta_m)
-        hi = eta[i] + eta_m
-        norm = math.sinh(eta[i]) * math.cosh(eta[i])
-        for j in range(n):
-            left = eta[j - 1] if j > 0 else 0.0
-            right = eta[j + 1] if j + 1 < n else eta[j]
-            a = max(lo, 0.5 * (left + eta[j]))
-            b = min(hi, 0.5 * (eta[j] + right))
-            out[i, j] = math.sinh(eta[j]) * (b - a) / norm if b > a else 0.0
-
-
-@njit(cache=True)
-def elastic_jacobian(q, dq, x, lnf, out):
-    """Tridiagonal ∂(elastic_term)_j/∂ ln f_k (added into ``out``)."""
-    n = q.shape[0]
-    for j in range(n):
-        c = 1.0 / (q[j] ** 2 * dq * dq)
-        if j + 1 < n:
-            qh = 0.5 * (q[j] + q[j + 1])
-            eh = math.sqrt(qh * qh + x * x)
-            e1 = math.sqrt(q[j + 1] ** 2 + x * x)
-            v = qh * qh * eh * _exp_clamped(lnf[j + 1] - lnf[j] + e1 - eh) * c
-            out[j, j + 1] += v
-            out[j, j] -= v
-        if j > 0:
-            qh = 0.5 * (q[j] + q[j - 1])
-            eh = math.sqrt(qh * qh + x * x)
-            e0 = math.sqrt(q[j - 1] ** 2 + x * x)
-            v = qh * qh * eh * _exp_clamped(lnf[j - 1] - lnf[j] + e0 - eh) * c
-            out[j, j - 1] += v
-            out[j, j] -= v
-
-
-@njit(cache=True)
-def _exp_clamped(v: float) -> float:
-    return math.exp(min(v, 700.0))
-
-
-@njit(cache=True)
-def elastic_term(q, dq, x, lnf):
-    """q⁻² ∂_q[q² ε e^{−ε} ∂_q(f e^{ε})] / f (finite volume, zero flux at the ends).
-
-    Face j+½ flux F = q_h² ε_h (f_{j+1}e^{ε_{j+1}−ε_h} − f_j e^{ε_j−ε_h})/Δq; divided by f_j with
-    all exponentials combined (no under/overflow for extreme trial values of ln f).
-    """
-    n = q.shape[0]
-    out = np.empty(n)
-    for j in range(n):
-        acc = 0.0
-        e_j = math.sqrt(q[j] ** 2 + x * x)
-        if j + 1 < n:  # right face, flux into cell j counts +
-            qh = 0.5 * (q[j] + q[j + 1])
-            eh = math.sqrt(qh * qh + x * x)
-            e1 = math.sqrt(q[j + 1] ** 2 + x * x)
-            acc += qh * qh * eh * (_exp_clamped(lnf[j + 1] - lnf[j] + e1 - eh) - math.exp(e_j - eh)) / dq
-        if j > 0:  # left face
-            qh = 0.5 * (q[j] + q[j - 1])
-            eh = math.sqrt(qh * qh + x * x)
-            e0 = math.sqrt(q[j - 1] ** 2 + x * x)
-            acc -= qh * qh * eh * (math.exp(e_j - eh) - _exp_clamped(lnf[j - 1] - lnf[j] + e0 - eh)) / dq
-        out[j] = acc / (q[j] ** 2 * dq)
-    return out
+def _grid_for(problem: FBEProblem, x0: float, opts: FBEOptions, r_f: float, tight: bool) -> FloatArray:
+    """Faces of the default grid for ``problem`` (docs/relic.md#fbe)."""
+    x_f = problem.x_f
+    coarse = opts.coarse * math.sqrt(x_f) / (r_f * opts.cells)  # in q̂
+    growth = opts.growth * opts.cells
+    if math.isfinite(problem.delta) and problem.delta != 0.0:
+        w_res = 2.0 * x_f * math.sqrt(abs(problem.delta)) / r_f  # resonant relative momentum at x_f
+        d_fine = min(coarse, w_res / (opts.fine_cells * opts.cells))
+        reach = x_f * math.sqrt(max(problem.delta, 0.0)) / r_f  # head-on resonant pairs at x_f
+    else:
+        d_fine, reach = coarse, 0.0
+    if tight:  # k ∝ q/√x beyond X_TIGHT_REF: a Maxwellian at T keeps its width in k
+        x_ref = max(x0, X_TIGHT_REF)
+        q_max = opts.q_max or math.sqrt((x_ref + 27.0) ** 2 - x_ref * x_ref) / r_f
+        return momentum_grid(min(d_fine, 0.5 * coarse), growth, 0.5 * coarse, q_max, q_max)
+    q_eq0 = math.sqrt((x0 + 27.0) ** 2 - x0 * x0)  # e^{−27}: the start distribution
+    q_top = math.sqrt(2.0 * opts.top * x_f) / r_f  # f_eq(x_f) tail ∝ e^{−top}
+    q_max = opts.q_max or max(q_eq0, q_top, reach + 5.0 * math.sqrt(x_f) / r_f)
+    q_uni = max(math.sqrt(2.0 * opts.tail * x_f) / r_f, reach + 3.0 * math.sqrt(x_f) / r_f)
+    return momentum_grid(d_fine, growth, coarse, q_uni, q_max)
 
 
 # --------------------------------------------------------------------------------------
 # driver
 # --------------------------------------------------------------------------------------
-class _FBE:
-    """Right-hand side and Jacobian of the fBE for one parameter point."""
-
-    def __init__(
-        self,
-        ann: ALPAnnihilation,
-        tab: ThermoTable,
-        gscale: float,
-        tight: float,
-        n_q: int,
-        k_max: float,
-        scaling: float,
-        x_max: float,
-    ) -> None:
-        self.ann, self.m, self.dof = ann, ann.m_chi, ann.dof
-        self.tab, self.gscale, self.tight = tab, gscale, tight
-        self.a = scaling  # grid variable k = q x^{−a}: a = 0 (comoving), ½ (thermal width at T)
-        self.dk = k_max / n_q
-        self.k = (np.arange(n_q) + 0.5) * self.dk
-        q_top = k_max * max(1.0, x_max) ** scaling
-        w_max = 4.0 * self.m * self.m * 4.0 * q_top**2  # s − 4m² reachable for x ≥ 1
-        self.edges, self.G, self.dG, self.pole, self.window, self.eta_m = g_table(ann, w_max)
-        self.kmat = np.empty((n_q, n_q))
-        self.pbuf = np.empty(n_q)
-        self._kx = math.nan
-        # γ(T) table in u = ln x (γ is smooth in ln T; interpolated linearly in ln γ)
-        self.gu = np.linspace(-2.0, math.log(1e7), 400)
-        rate = momentum_transfer_rate(
-            self.m / np.exp(self.gu), self.m, ann.m_a, ann.y_chi, ann.g_agg, self.dof
-        )
-        self.lngam = np.log(np.maximum(rate, 1e-300))
-        n = n_q
-        self.grad = (np.eye(n, k=1) - np.eye(n, k=-1)) / (2.0 * self.dk)  # ∂/∂k
-        self.grad[0, :2] = [-1.0 / self.dk, 1.0 / self.dk]
-        self.grad[-1, -2:] = [-1.0 / self.dk, 1.0 / self.dk]
-
-    def grid(self, x: float) -> tuple[FloatArray, float]:
-        """(q_j, Δq) at x."""
-        scale = x**self.a
-        return self.k * scale, self.dk * scale
-
-    def _kernel(self, x: float) -> FloatArray:
-        if x != self._kx:
-            q, dq = self.grid(x)
-            background_kernel(q, dq, x, self.m, self.edges, self.G, self.dG, self.kmat)
-            self._kx = x
-        return self.kmat
-
-    def _background(self, u: float) -> tuple[float, float]:
-        _, _, H, Ht, _ = ode.background(
-            u, self.m, self.dof, self.tab.breaks, self.tab.coef_lnh, self.tab.coef_lng
-        )
-        return H, Ht
-
-    def _gamma_total(self, u: float, H: float) -> float:
-        return self.gscale * math.exp(np.interp(u, self.gu, self.lngam)) + self.tight * H
-
-    def rates(self, x: float, lnf: FloatArray) -> FloatArray:
-        """Γ[f](q_i) [GeV]."""
-        out = self.dof / (4.0 * math.pi**2) * (self._kernel(x) @ np.exp(np.minimum(lnf, 700.0)))
-        if self.pole > 0.0:
-            pole_rates(self.grid(x)[0], x, self.m, self.eta_m, lnf, self.pbuf)
-            out += self.dof * self.pole / (16.0 * math.pi**2 * self.m) * self.pbuf
-        return out
-
-    def rhs_lnf(self, u: float, lnf: FloatArray) -> FloatArray:
-        """d ln f/du at fixed q."""
-        x = math.exp(u)
-        q, dq = self.grid(x)
-        H, Ht = self._background(u)
-        lnfeq = -np.sqrt(q**2 + x * x)
-        ann = -self.rates(x, lnf) + np.exp(np.minimum(lnfeq - lnf, 700.0)) * self.rates(x, lnfeq)
-        gam = self._gamma_total(u, H)
-        el = 0.5 * gam * elastic_term(q, dq, x, lnf) if gam > 0.0 else 0.0
-        # (q (H/H̃ − 1) + a q) ∂_q ln f, with ∂_q = x^{−a} ∂_k
-        drift = self.k * (H / Ht - 1.0 + self.a) * (self.grad @ lnf)
-        return (ann + el) / Ht + drift
-
-    def jac_lnf(self, u: float, lnf: FloatArray) -> FloatArray:
-        """Jacobian ∂(d ln f_i/du)/∂ ln f_j (pole part approximated; used for Newton only)."""
-        x = math.exp(u)
-        q, dq = self.grid(x)
-        H, Ht = self._background(u)
-        f = np.exp(np.minimum(lnf, 700.0))
-        lnfeq = -np.sqrt(q**2 + x * x)
-        jac = -self.dof / (4.0 * math.pi**2) * self._kernel(x) * f[None, :]
-        if self.pole > 0.0:
-            pm = np.empty_like(self.kmat)
-            pole_matrix(q, x, self.eta_m, pm)
-            jac -= self.dof * self.pole / (16.0 * math.pi**2 * self.m) * pm * f[None, :]
-        inverse = np.exp(np.minimum(lnfeq - lnf, 700.0)) * self.rates(x, lnfeq)
-        jac[np.diag_indices_from(jac)] -= inverse
-        gam = self._gamma_total(u, H)
-        if gam > 0.0:
-            el = np.zeros_like(jac)
-            elastic_jacobian(q, dq, x, lnf, el)
-            jac += 0.5 * gam * el
-        jac /= Ht
-        jac += (self.k * (H / Ht - 1.0 + self.a))[:, None] * self.grad
-        return jac
-
-    def rhs_dev(self, u: float, phi: FloatArray) -> FloatArray:
-        """dφ/du with φ = ln f + ε (equilibrium deviation)."""
-        x = math.exp(u)
-        q = self.grid(x)[0]
-        eps = np.sqrt(q**2 + x * x)
-        # ε_j = √(q_j² + x²) at fixed k: dε/du = (x² + a q²)/ε
-        return self.rhs_lnf(u, phi - eps) + (x * x + self.a * q**2) / eps
-
-    def jac_dev(self, u: float, phi: FloatArray) -> FloatArray:
-        x = math.exp(u)
-        return self.jac_lnf(u, phi - np.sqrt(self.grid(x)[0] ** 2 + x * x))
-
-    def _ln_yeq(self, u: float) -> tuple[float, float]:
-        """(ln Y_eq, d ln Y_eq/du) at x = e^u."""
-        b = ode.background(u, self.m, self.dof, self.tab.breaks, self.tab.coef_lnh, self.tab.coef_lng)
-        x = math.exp(u)
-        return b[0], -x * ode.k1_over_k2(x) + b[4]
-
-    def rhs_psi(self, u: float, psi: FloatArray) -> FloatArray:
-        """dψ/du with ψ = ln f + ε + ln Y_eq (constant for a frozen, kinetically coupled DM)."""
-        x = math.exp(u)
-        q = self.grid(x)[0]
-        eps = np.sqrt(q**2 + x * x)
-        lny, dlny = self._ln_yeq(u)
-        return self.rhs_lnf(u, psi - eps - lny) + (x * x + self.a * q**2) / eps + dlny
-
-    def jac_psi(self, u: float, psi: FloatArray) -> FloatArray:
-        x = math.exp(u)
-        return self.jac_lnf(u, psi - np.sqrt(self.grid(x)[0] ** 2 + x * x) - self._ln_yeq(u)[0])
-
-    def to_lnf(self, u: float, v: FloatArray, kind: str) -> FloatArray:
-        """ln f from the integration variable of ``kind`` ("dev", "psi" or "lnf")."""
-        x = math.exp(u)
-        eps = np.sqrt(self.grid(x)[0] ** 2 + x * x)
-        if kind == "dev":
-            return v - eps
-        if kind == "psi":
-            return v - eps - self._ln_yeq(u)[0]
-        return v
-
-    def moments(self, x: float, lnf: FloatArray) -> tuple[float, float]:
-        """(Y, T_χ/T) with n = g T³/(2π²) Σ q² f Δq, T_χ = ⟨p²/(3E)⟩."""
-        T = self.m / x
-        q, dq = self.grid(x)
-        f = np.exp(lnf)
-        w = q**2 * f * dq
-        n = self.dof * T**3 / (2.0 * math.pi**2) * np.sum(w)
-        s = 2.0 * math.pi**2 / 45.0 * float(self.tab.h_eff(T)) * T**3
-        t_ratio = np.sum(w * q**2 / (3.0 * np.sqrt(q**2 + x * x))) / np.sum(w)
-        return n / s, float(t_ratio)
+def start_x(problem: FBEProblem) -> tuple[float, tuple[str, ...]]:
+    """Default x₀ = min(3, x_kd/2) (≥ X_START_MIN; flagged if x_kd/2 is earlier than that)."""
+    if not math.isfinite(problem.x_kd) or problem.x_kd <= 0.0:  # no elastic rate
+        return max(X_START_MIN, min(X_START_FBE, problem.x_f / 6.0)), ()
+    return default_start(problem.x_kd, X_START_FBE)
 
 
-def _edge_fraction(k: FloatArray, lnf: FloatArray, top: int) -> float:
-    w = k**2 * np.exp(lnf - np.max(lnf))
-    return float(np.sum(w[-top:]) / np.sum(w))
+@dataclass(frozen=True)
+class _System:
+    """Compiled-kernel inputs of one fBE run (docs/relic.md#fbe)."""
+
+    par: FloatArray
+    faces: FloatArray
+    kc: FloatArray
+    vol: FloatArray
+    edges: FloatArray
+    G: FloatArray
+    dG: FloatArray
+    eta_k: FloatArray
+    w_k: FloatArray
+    lngam: FloatArray
+    thermo: ThermoTable
+    u0: float
+    tight: bool
+    window: float
+
+    def rates(self, x: float, lnf: FloatArray) -> dict[str, FloatArray]:
+        """Diagnostics at x for ln f on the grid: Γ[f], Γ[f_eq] [GeV], dℓ/du, q, ε, and the
+        deviation-variable right-hand side dv/du (v = ℓ + ε)."""
+        n = self.kc.size
+        u = math.log(x)
+        S = np.empty((n, n))
+        work = np.empty((10, n + 1))
+        eps = np.sqrt((self.kc * math.exp(core.frame(u, self.par, *self._th())[5])) ** 2 + x * x)
+        out = core.evaluate(
+            u, lnf + eps, core.KIND_DEV, self.par, *self._th(), self.kc, self.faces, self.vol,
+            self.edges, self.G, self.dG, self.eta_k, self.w_k, self.lngam, S, work,
+        )  # fmt: skip
+        return {
+            "Ht": out[4],
+            "gamma": work[4, :n].copy(),
+            "gamma_eq": work[5, :n].copy(),
+            "dlnf_du": work[7, :n].copy(),
+            "q": work[1, :n].copy(),
+            "eps": work[2, :n].copy(),
+            "dv_du": out[0],
+        }
+
+    def _th(self) -> tuple[FloatArray, FloatArray, FloatArray]:
+        return self.thermo.breaks, self.thermo.coef_lnh, self.thermo.coef_lng
 
 
-def omega_h2_fbe(
-    model: Any,
-    width: str = "energy_dependent",
-    gamma_multiplier: float = 1.0,
-    tight_coupling: bool = False,
-    thermo: ThermoTable | None = None,
+def assemble(
+    problem: FBEProblem,
+    x0: float,
     *,
-    n_q: int = 64,
-    q_max: float | None = None,
-    rtol: float = 1e-5,
+    gamma_multiplier: float = 1.0,
+    tight_factor: float = 0.0,
+    rtol: float = 1e-4,
+    freeze_tol: float = 1e-5,
+    x_min_end: float = 1e3,
+    x_max: float = 1e9,
+    options: FBEOptions | None = None,
+) -> _System:
+    """Grid, G table, pole core, γ table and parameter vector for a run starting at x0."""
+    opts = options or FBEOptions()
+    tab = problem.thermo
+    m = problem.m_chi
+    tight = tight_factor > 0.0
+    u0 = math.log(x0)
+    lnh_ref = float(np.log(tab.h_eff(m / x0)))
+    r_f = float(np.cbrt(tab.h_eff(m / problem.x_f) / tab.h_eff(m / x0)))
+    faces = _grid_for(problem, x0, opts, r_f, tight)
+    kc = 0.5 * (faces[:-1] + faces[1:])
+    vol = (faces[1:] ** 3 - faces[:-1] ** 3) / 3.0
+    w_max = 4.0 * m * m * math.sinh(2.0 * math.asinh(float(faces[-1]) / x0)) ** 2 * 1.5
+    edges, G, dG, core_pi, window = g_table(problem.sigma, m, problem.pole, w_max)
+    if core_pi > 0.0:
+        M = problem.pole[0]  # type: ignore[index]
+        eta_k = np.array([math.acosh(M * M / (2.0 * m * m) - 1.0)])
+        w_k = np.array([problem.dof * core_pi / (16.0 * math.pi**2 * m)])
+    else:
+        eta_k = np.empty(0)
+        w_k = np.empty(0)
+    gu = np.linspace(u0 - 0.5, math.log(max(x_max, 10.0 * x0)), 400)
+    if problem.gamma is not None:
+        lngam = np.log(np.maximum(np.asarray(problem.gamma(m / np.exp(gu)), dtype=float), 1e-300))
+    else:
+        lngam = np.full(gu.size, -1e300)  # no elastic scattering
+    par = np.zeros(core.N_PAR)
+    par[core.P_M], par[core.P_DOF], par[core.P_LNH_REF] = m, problem.dof, lnh_ref
+    par[core.P_U_REF] = math.log(max(x0, X_TIGHT_REF))
+    par[core.P_TIGHT_GRID] = 1.0 if tight else 0.0
+    par[core.P_GSCALE], par[core.P_TIGHT] = gamma_multiplier, tight_factor
+    par[core.P_GU0], par[core.P_GH] = gu[0], gu[1] - gu[0]
+    par[core.P_H_DEV], par[core.P_H_MAX] = opts.h_dev, opts.h_max
+    par[core.P_X_SLOW] = problem.x_f / 3.0
+    par[core.P_RTOL], par[core.P_FREEZE] = rtol, freeze_tol
+    par[core.P_U_MIN_END], par[core.P_U_MAX] = math.log(x_min_end), math.log(x_max)
+    par[core.P_ERR_FLOOR] = opts.err_floor
+    return _System(par, faces, kc, vol, edges, G, dG, eta_k, w_k, lngam, tab, u0, tight, window)
+
+
+def solve_fbe(
+    problem: FBEProblem,
+    *,
+    gamma_multiplier: float = 1.0,
+    tight_factor: float = 0.0,
+    rtol: float = 1e-4,
     x_start: float | None = None,
-) -> Any:
-    """Ωh² from the full phase-space Boltzmann equation (ALPModel only).
+    freeze_tol: float = 1e-5,
+    x_min_end: float = 1e3,
+    x_max: float = 1e9,
+    options: FBEOptions | None = None,
+    max_rows: int = 20000,
+) -> FBESolution:
+    """Integrate the fBE for ``problem`` from equilibrium at x₀ until its own Y is frozen
+    (|d ln Y/d ln x| < freeze_tol at x ≥ x_min_end; the remaining ∝ 1/x tail is added by the caller).
+    If the distribution reaches the top of the momentum grid, one rerun with a wider grid.
 
-    n_q, q_max: momentum grid (q = p/T); default q_max covers the resonant momenta
-    (q ≈ x √δ) at freeze-out and the thermal width. x_start defaults to x_f/3 of the nBE.
-    The integration ends where the cBE ends (frozen Y), with the same ∝1/x tail correction.
-    """
-    from .relic import TIGHT_COUPLING_FACTOR, RelicResult, omega_h2
+    tight_factor > 0 adds tight_factor·H to γ (tight coupling; the grid then follows the
+    thermal width, with a conservative drift term). Returns the evolution of Y, Y_eq and
+    T_χ/T = ⟨p²/(3E)⟩/T, the final distribution and flags."""
+    opts = options or FBEOptions()
+    kw = dict(gamma_multiplier=gamma_multiplier, tight_factor=tight_factor, rtol=rtol, x_start=x_start)
+    kw.update(freeze_tol=freeze_tol, x_min_end=x_min_end, x_max=x_max, max_rows=max_rows)
+    sol = _solve_once(problem, options=opts, **kw)  # type: ignore[arg-type]
+    if sol.info["edge_fraction"] > EDGE_FRACTION_MAX and opts.q_max is None:
+        wider = replace(opts, tail=opts.tail + 15.0, top=opts.top + 15.0)
+        sol = _solve_once(problem, options=wider, **kw)  # type: ignore[arg-type]
+        sol.info["widened"] = True
+    if sol.info["edge_fraction"] > EDGE_FRACTION_MAX:
+        sol = replace(sol, flags=(*sol.flags, FLAG_FBE_GRID_TRUNCATED))
+    return sol
 
-    if not isinstance(model, ALPModel):
-        raise ValueError("the fBE is implemented for ALPModel points (σ(s) with the ALP pole)")
-    tab = thermo or default_table()
-    ref = omega_h2(model, "cbe", width, gamma_multiplier, tight_coupling, thermo=tab)
-    if not math.isfinite(ref.omega_h2):
-        return ref
-    ann = ALPAnnihilation.from_model(model, width)
-    x_f = ref.x_freeze_out
-    xs = x_start or max(1.0, x_f / 3.0)
-    tight = TIGHT_COUPLING_FACTOR if tight_coupling else 0.0
-    # grid: comoving q = p/T (kinetically decoupled DM keeps its q-distribution), or, under
-    # tight coupling, k = q/√x (a Maxwellian at T has a fixed width in k)
-    scaling = 0.5 if tight_coupling else 0.0
-    if q_max is None:
-        reach = 2.5 * x_f * math.sqrt(max(model.delta, 0.0))  # resonant partners at freeze-out
-        q_max = max(10.0, reach / math.sqrt(x_f) + 7.0) if tight_coupling else max(25.0, reach + 12.0)
-    sys = _FBE(ann, tab, gamma_multiplier, tight, n_q, q_max, scaling, ref.x_end)
-    x_switch = min(3.0 * x_f, ref.x_end)
-    u0, u1, u2 = math.log(xs), math.log(x_switch), math.log(ref.x_end)
-    opts = dict(method="BDF", rtol=rtol, atol=rtol)
-    sol1 = solve_ivp(sys.rhs_dev, (u0, u1), np.zeros(n_q), jac=sys.jac_dev, **opts)
-    lnf1 = sys.to_lnf(u1, sol1.y[:, -1], "dev")
-    # after freeze-out: ln f (kinetically decoupled: f(q) freezes) or, under tight coupling,
-    # ψ = ln f + ε + ln Y_eq (a Maxwellian at T with frozen Y keeps ψ constant)
-    kind = "psi" if tight_coupling else "lnf"
-    fun, jac = (sys.rhs_psi, sys.jac_psi) if tight_coupling else (sys.rhs_lnf, sys.jac_lnf)
-    q1 = sys.grid(x_switch)[0]
-    v1 = lnf1 + np.sqrt(q1**2 + x_switch**2) + sys._ln_yeq(u1)[0] if tight_coupling else lnf1
-    sol2 = solve_ivp(fun, (u1, u2), v1, jac=jac, **opts)
-    us = np.concatenate([sol1.t, sol2.t[1:]])
-    lnfs = [sys.to_lnf(t, sol1.y[:, k], "dev") for k, t in enumerate(sol1.t)]
-    lnfs += [sys.to_lnf(sol2.t[k], sol2.y[:, k], kind) for k in range(1, sol2.y.shape[1])]
-    mom = np.array([sys.moments(math.exp(t), lnf) for t, lnf in zip(us, lnfs, strict=True)])
-    x = np.exp(us)
-    Y, t_ratio = mom[:, 0], mom[:, 1]
-    dlny = float(ref.extra.get("dlnY_dlnx_end", 0.0))
-    Y_inf = float(Y[-1] * math.exp(dlny))
-    omega = 2.0 * model.m_chi * Y_inf * ENTROPY_TODAY_CM3 / RHO_CRIT_OVER_H2_GEV_CM3
-    flags = tuple(ref.flags) + (() if sol1.success and sol2.success else ("integrator_failed",))
-    top = max(n_q // 10, 2)
-    # number in the last 10 % of the grid at the end (the start is checked through Y/Y_eq; in
-    # between, depletion of the cold core can leave a few % at high q transiently without changing
-    # Ωh² — checked by varying q_max, docs/relic.md §7)
-    edge = _edge_fraction(sys.k, lnfs[-1], top)
-    if edge > 1e-3 or abs(Y[0] / y_eq(x[0], model.m_chi, ann.dof, tab) - 1.0) > 1e-3:
-        flags += ("fbe_grid_truncated",)  # the momentum grid does not hold the distribution
-    Yeq = y_eq(x, model.m_chi, ann.dof, tab)
-    return RelicResult(
-        omega_h2=float(omega),
-        x_freeze_out=ref.x_freeze_out,
-        T_kd=ref.T_kd,
+
+def _solve_once(
+    problem: FBEProblem,
+    *,
+    gamma_multiplier: float,
+    tight_factor: float,
+    rtol: float,
+    x_start: float | None,
+    freeze_tol: float,
+    x_min_end: float,
+    x_max: float,
+    options: FBEOptions,
+    max_rows: int,
+) -> FBESolution:
+    flags: tuple[str, ...] = ()
+    if x_start is None:
+        x0, flags = start_x(problem)
+    else:
+        x0 = check_positive("x_start", x_start)
+        if math.isfinite(problem.x_kd) and x0 > 0.5 * problem.x_kd and tight_factor == 0.0:
+            flags = (FLAG_KINETIC_EQUILIBRIUM_ASSUMED,)
+    sys = assemble(
+        problem, x0, gamma_multiplier=gamma_multiplier, tight_factor=tight_factor, rtol=rtol,
+        freeze_tol=freeze_tol, x_min_end=x_min_end, x_max=x_max, options=options,
+    )  # fmt: skip
+    tab, m, kc, faces, vol = problem.thermo, problem.m_chi, sys.kc, sys.faces, sys.vol
+    out = np.empty((max_rows, 5))
+    f_out = np.empty(kc.size)
+    rows, status, n_rhs, _ = core.solve(
+        sys.par, tab.breaks, tab.coef_lnh, tab.coef_lng, kc, faces, vol, sys.edges, sys.G, sys.dG,
+        sys.eta_k, sys.w_k, sys.lngam, sys.u0, out, f_out,
+    )  # fmt: skip
+    u, lnY, t_ratio, dlny, lnYeq = out[:rows].T
+    x = np.exp(u)
+    x_end = float(x[-1])
+    if sys.tight:
+        lrs = 0.5 * (u[-1] - sys.u0)
+    else:
+        lrs = (math.log(float(tab.h_eff(m / x_end))) - sys.par[core.P_LNH_REF]) / 3.0
+    if status != core.STATUS_OK:
+        flags += (f"integrator_status_{status}",)
+    if u[-1] >= math.log(x_max) and abs(dlny[-1]) >= freeze_tol:
+        flags += (FLAG_NOT_FROZEN,)
+    edge = _edge_fraction(faces, kc, vol, f_out, x0)
+    info = {
+        "n_cells": int(kc.size),
+        "q_max": float(faces[-1]),
+        "d_fine": float(faces[1]),
+        "n_steps": int(rows - 1),
+        "n_rhs": int(n_rhs),
+        "pole_core_halfwidth": float(sys.window),
+        "edge_fraction": float(edge),
+    }
+    return FBESolution(
         x=x,
-        Y=Y,
-        Y_eq=Yeq,
+        lnY=lnY,
+        lnYeq=lnYeq,
         T_chi_over_T=t_ratio,
-        method="fbe",
-        Y_inf=Y_inf,
-        x_end=float(x[-1]),
+        dlnY_dlnx_end=float(dlny[-1]),
+        q_end=kc * math.exp(lrs),
+        f_end=np.exp(f_out),
+        x_start=x0,
         flags=flags,
-        message=f"fbe: Ωh² = {omega:.4g} (grid n_q = {n_q}, q_max = {q_max:.3g})"
-        + (f" ({', '.join(flags)})" if flags else ""),
-        extra={
-            "q": sys.grid(float(x[-1]))[0],
-            "f_end": np.exp(lnfs[-1]),
-            "n_rhs": int(sol1.nfev + sol2.nfev),
-            "omega_cbe": ref.omega_h2,
-            "hubble_end": float(hubble(model.m_chi / x[-1], tab)),
-        },
+        status=int(status),
+        info=info,
     )
 
 
-__all__ = ["omega_h2_fbe"]
+def _edge_fraction(
+    faces: FloatArray, kc: FloatArray, vol: FloatArray, lnf_end: FloatArray, x0: float
+) -> float:
+    """Largest share of the particles in the top 20 % of the momentum range (start or end)."""
+    top = faces[1:] > 0.8 * faces[-1]
+    n_end = vol * np.exp(lnf_end - lnf_end.max())
+    n_start = vol * np.exp(-(np.sqrt(kc * kc + x0 * x0) - x0))
+    return float(max(n_end[top].sum() / n_end.sum(), n_start[top].sum() / n_start.sum()))
+
+
+__all__ = [
+    "FBEOptions",
+    "FBEProblem",
+    "FBESolution",
+    "assemble",
+    "g_table",
+    "momentum_grid",
+    "narrow_pole",
+    "solve_fbe",
+]

@@ -1,4 +1,4 @@
-"""Flavour-changing ALP couplings and meson decays P → P′ a (REFERENCE §3).
+"""Flavour-changing ALP couplings and meson decays P → P′ a (``docs/physics.md#flavour``).
 
 Effective coupling from the W loop (Izaguirre, Lin, Shuve, arXiv:1611.09355):
 
@@ -135,9 +135,9 @@ def br_B_to_K_a(
     form_factor: BKFormFactor = "bcl",
     m_top: float = C.M_TOP_POLE,
 ) -> FloatArray | float:
-    """BR(B⁺ → K⁺ a) for m_a [GeV] and g_aWW [GeV⁻¹] (REFERENCE §3), vectorised.
+    """BR(B⁺ → K⁺ a) for m_a [GeV] and g_aWW [GeV⁻¹] (arXiv:1611.09355; docs/physics.md#flavour).
 
-    ``form_factor`` selects f₀^{B→K}: "bcl" (flavio 2.7.1, default) or "pole".
+    Vectorised. ``form_factor`` selects f₀^{B→K}: "bcl" (flavio 2.7.1, default) or "pole".
     Zero outside the kinematic range m_a < m_B − m_K = 4.786 GeV.
     """
     ma, g = _meson_inputs(m_a, g_aWW)
@@ -148,7 +148,7 @@ def br_B_to_K_a(
 
 
 def br_K_to_pi_a(m_a: ArrayLike, g_aWW: ArrayLike, *, m_top: float = C.M_TOP_POLE) -> FloatArray | float:
-    """BR(K⁺ → π⁺ a) for m_a [GeV] and g_aWW [GeV⁻¹] (REFERENCE §3), vectorised.
+    """BR(K⁺ → π⁺ a) for m_a [GeV] and g_aWW [GeV⁻¹] (docs/physics.md#flavour), vectorised.
 
     Dispersive f₀^{K→π}; charm and top loops. Zero for m_a ≥ m_K − m_π = 0.354 GeV.
     """

@@ -1,9 +1,12 @@
-"""Scalar form factors f₀(q²) for B→K and K→π (REFERENCE §3).
+"""Scalar form factors f₀(q²) for B→K and K→π (``docs/physics.md#flavour``).
 
 - f₀^{B→K}: BCL z-expansion (Bourrely, Caprini, Lellouch, arXiv:0807.2722) with the
   parameters and conventions of flavio 2.7.1 (``physics/bdecays/formfactors/b_p/bcl.py``,
-  n = 3, t₀ = t₊(1 − √(1 − t₋/t₊)), a₂ fixed by f₀(0) = f₊(0)); or the simple pole
-  f₀ = 0.330/(1 − q²/37.46 GeV²) as an alternative.
+  n = 3, t₀ = t₊(1 − √(1 − t₋/t₊)), a₂ fixed by f₀(0) = f₊(0)); the coefficients, their
+  uncertainties and correlations are the data file ``data/formfactors/B_K_BCL_flavio.toml``
+  (flavio, MIT). f₀ is linear in the five coefficients (:func:`bk_f0_bcl_basis`), so its
+  uncertainty follows exactly from their covariance (:func:`f0_B_to_K_sigma`). Or the simple
+  pole f₀ = 0.330/(1 − q²/37.46 GeV²) as an alternative.
 - f₀^{K→π}: dispersive representation (Bernard, Oertel, Passemar, Stern,
   arXiv:0903.1654; Antonelli et al. arXiv:1005.2323 eq. 33) with f₊(0) = 0.9698 and
   ln C = 0.1998, as in flavio 2.7.1 ``physics/kdecays/formfactors.py``.
@@ -11,6 +14,10 @@
 
 from __future__ import annotations
 
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
 from typing import Literal
 
 import numpy as np
@@ -19,6 +26,37 @@ from numpy.typing import ArrayLike, NDArray
 from . import constants as C
 
 BKFormFactor = Literal["bcl", "pole"]
+BK_BCL_FILE = "B_K_BCL_flavio.toml"
+
+
+@dataclass(frozen=True)
+class BCLCoefficients:
+    """B→K BCL coefficients (a₀, a₁, a₂ of f₊; a₀, a₁ of f₀) with 1σ and correlation (flavio 2.7.1)."""
+
+    names: tuple[str, ...]
+    mean: NDArray[np.float64]
+    sigma: NDArray[np.float64]
+    correlation: NDArray[np.float64]
+
+    @property
+    def covariance(self) -> NDArray[np.float64]:
+        return self.correlation * np.outer(self.sigma, self.sigma)
+
+
+@lru_cache(maxsize=1)
+def bk_bcl_coefficients() -> BCLCoefficients:
+    """The B→K BCL coefficients of ``physics/data/formfactors/B_K_BCL_flavio.toml``."""
+    path = resources.files("physics") / "data" / "formfactors" / BK_BCL_FILE
+    with path.open("rb") as fh:
+        raw = tomllib.load(fh)
+    arrays = [np.array(raw[k], dtype=float) for k in ("mean", "sigma", "correlation")]
+    for a in arrays:
+        a.setflags(write=False)
+    mean, sigma, corr = arrays
+    n = len(raw["names"])
+    if mean.shape != (n,) or sigma.shape != (n,) or corr.shape != (n, n) or not np.allclose(corr, corr.T):
+        raise ValueError(f"{BK_BCL_FILE}: inconsistent shapes or a non-symmetric correlation matrix")
+    return BCLCoefficients(tuple(raw["names"]), mean, sigma, corr)
 
 
 def _z(q2: NDArray[np.float64], m_b: float, m_p: float) -> NDArray[np.float64]:
@@ -29,12 +67,6 @@ def _z(q2: NDArray[np.float64], m_b: float, m_p: float) -> NDArray[np.float64]:
     sq = np.sqrt(tp - q2)
     st0 = np.sqrt(tp - t0)
     return (sq - st0) / (sq + st0)
-
-
-def _fplus_series(z: NDArray[np.float64], a: tuple[float, ...]) -> NDArray[np.float64]:
-    """BCL series for f₊: Σ a_k [z^k − (−1)^{k−n} (k/n) z^n]."""
-    n = len(a)
-    return sum(ak * (z**k - (-1.0) ** (k - n) * k / n * z**n) for k, ak in enumerate(a))
 
 
 def _check_q2(q2: ArrayLike, t_plus: float, process: str) -> NDArray[np.float64]:
@@ -49,23 +81,42 @@ def _check_q2(q2: ArrayLike, t_plus: float, process: str) -> NDArray[np.float64]
     return q
 
 
+def bk_f0_bcl_basis(q2: ArrayLike) -> NDArray[np.float64]:
+    """∂f₀^{B→K}/∂θ_i at q² for the five BCL coefficients θ = (a₀, a₁, a₂ of f₊; a₀, a₁ of f₀).
+
+    With a₂ of f₀ fixed by f₀(0) = f₊(0), f₀ = [a₀(1 − z²/z₀²) + a₁(z − z²/z₀) + f₊(0) z²/z₀²]/P₀
+    (z₀ = z(0), P₀ = 1 − q²/m₀², f₊(0) = Σ_k a_k^+ [z₀^k − (−1)^{k−3}(k/3) z₀³]) is linear in θ:
+    f₀ = θ · basis. Shape (5, *q².shape). ``ValueError`` as for :func:`f0_B_to_K`.
+    """
+    q2 = _check_q2(q2, (C.M_B0_FF + C.M_K0_FF) ** 2, "B→K")
+    mb, mk = C.M_B0_FF, C.M_K0_FF
+    z0 = float(_z(np.asarray(0.0), mb, mk))
+    z = _z(q2, mb, mk)
+    pole = 1.0 - q2 / C.BCL_BK_M0**2
+    w = z * z / z0**2
+    n = 3
+    fplus0_terms = [z0**k - (-1.0) ** (k - n) * k / n * z0**n for k in range(n)]
+    return np.stack(
+        [*(c * w / pole for c in fplus0_terms), (1.0 - w) / pole, (z - z * z / z0) / pole]
+    )
+
+
 def f0_B_to_K(q2: ArrayLike, kind: BKFormFactor = "bcl") -> NDArray[np.float64]:
     """Scalar form factor f₀^{B→K}(q²), q² in GeV² (below (m_B + m_K)²); ``kind`` "bcl"
     (default) or "pole". ``ValueError`` for non-finite q² or q² at or above the cut."""
-    q2 = _check_q2(q2, (C.M_B0_FF + C.M_K0_FF) ** 2, "B→K")
     if kind == "pole":
+        q2 = _check_q2(q2, (C.M_B0_FF + C.M_K0_FF) ** 2, "B→K")
         return C.POLE_BK_F0_0 / (1.0 - q2 / C.POLE_BK_MFIT2)
     if kind != "bcl":
         raise ValueError(f"form factor kind must be 'bcl' or 'pole', got {kind!r}")
-    mb, mk = C.M_B0_FF, C.M_K0_FF
-    z0 = _z(np.asarray(0.0), mb, mk)
-    # f₊(0) with its pole factor (=1 at q² = 0)
-    fplus0 = _fplus_series(z0, C.BCL_BK_A_FPLUS)
-    a0, a1 = C.BCL_BK_A_F0
-    f0_partial = a0 + a1 * z0
-    a2 = (fplus0 - f0_partial) / z0**2
-    z = _z(q2, mb, mk)
-    return (a0 + a1 * z + a2 * z * z) / (1.0 - q2 / C.BCL_BK_M0**2)
+    return np.tensordot(bk_bcl_coefficients().mean, bk_f0_bcl_basis(q2), axes=1)
+
+
+def f0_B_to_K_sigma(q2: ArrayLike) -> NDArray[np.float64]:
+    """1σ uncertainty of the BCL f₀^{B→K}(q²) from the coefficients' covariance (exact: f₀ is linear)."""
+    basis = bk_f0_bcl_basis(q2)
+    cov = bk_bcl_coefficients().covariance
+    return np.sqrt(np.einsum("i...,ij,j...->...", basis, cov, basis))
 
 
 def f0_K_to_pi(q2: ArrayLike) -> NDArray[np.float64]:

@@ -1,4 +1,4 @@
-"""The ALP-portal dark-matter model (REFERENCE §1).
+"""The ALP-portal dark-matter model (arXiv:2504.00383; ``docs/physics.md#model``).
 
 L ⊃ −¼ g_aWW a W^i W̃^i − ¼ g_aBB a B B̃ + ½ g_aχχ (∂_μ a) χ̄γ^μγ⁵χ,  X̃^{μν} = ½ ε^{μνρσ} X_ρσ.
 
@@ -14,6 +14,7 @@ from numbers import Real
 from typing import Literal
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from . import constants as C
 
@@ -69,6 +70,34 @@ def check_non_negative(name: str, value: object) -> float:
     return out
 
 
+def g_agg_from_gWW(g_aWW: ArrayLike, g_aBB: ArrayLike = 0.0) -> float | NDArray[np.float64]:
+    """Photon coupling g_aγγ = s_W² g_aWW + c_W² g_aBB [GeV⁻¹] (tree level; docs/physics.md#model)."""
+    out = C.SIN2_THETA_W * np.asarray(g_aWW, dtype=float) + C.COS2_THETA_W * np.asarray(g_aBB, dtype=float)
+    return float(out) if out.ndim == 0 else out
+
+
+def m_chi_from_delta(m_a: ArrayLike, delta: ArrayLike) -> float | NDArray[np.float64]:
+    """DM mass m_χ = m_a / (2√(1+δ)) [GeV] for a detuning δ > −1 (docs/physics.md#model)."""
+    if type(m_a) is float and type(delta) is float:  # fast path (scans build millions of models)
+        if not delta > -1.0:
+            raise ValueError(f"delta must be > -1, got {delta!r}")
+        return m_a / (2.0 * math.sqrt(1.0 + delta))
+    d = np.asarray(delta, dtype=float)
+    if np.any(d <= -1.0):
+        raise ValueError(f"delta must be > -1, got {delta!r}")
+    out = np.asarray(m_a, dtype=float) / (2.0 * np.sqrt(1.0 + d))
+    return float(out) if out.ndim == 0 else out
+
+
+def delta_from_masses(m_a: ArrayLike, m_chi: ArrayLike) -> float | NDArray[np.float64]:
+    """Detuning δ = (m_a² − 4m_χ²)/(4m_χ²) (dimensionless; > 0 above threshold; docs/physics.md#model)."""
+    if type(m_a) is float and type(m_chi) is float:
+        return (m_a**2 - 4.0 * m_chi**2) / (4.0 * m_chi**2)
+    m, mc = np.asarray(m_a, dtype=float), np.asarray(m_chi, dtype=float)
+    out = (m**2 - 4.0 * mc**2) / (4.0 * mc**2)
+    return float(out) if out.ndim == 0 else out
+
+
 @dataclass(frozen=True)
 class ALPModel:
     """One parameter point of the ALP-portal DM model.
@@ -120,7 +149,7 @@ class ALPModel:
     @property
     def g_agg(self) -> float:
         """Photon coupling g_aγγ = s_W² g_aWW + c_W² g_aBB [GeV⁻¹] (tree level)."""
-        return C.SIN2_THETA_W * self.g_aWW + C.COS2_THETA_W * self.g_aBB
+        return g_agg_from_gWW(self.g_aWW, self.g_aBB)
 
     @property
     def g_aZZ(self) -> float:
@@ -129,17 +158,21 @@ class ALPModel:
 
     @property
     def y_chi(self) -> float:
-        """Dimensionless pseudoscalar Yukawa y_χ = g_aχχ m_χ (REFERENCE §1)."""
+        """Dimensionless pseudoscalar Yukawa y_χ = g_aχχ m_χ (docs/physics.md#model)."""
         return C.Y_CHI_PER_G_ACHI_M_CHI * self.g_achi * self.m_chi
 
     @property
     def delta(self) -> float:
         """Detuning δ = (m_a² − 4m_χ²)/(4m_χ²) (dimensionless; > 0 above threshold)."""
-        return (self.m_a**2 - 4.0 * self.m_chi**2) / (4.0 * self.m_chi**2)
+        return delta_from_masses(self.m_a, self.m_chi)
 
     @property
     def scenario(self) -> Scenario:
-        """ "missing_energy" if m_a > 2 m_χ (a → χχ̄ open), else "displaced_diphoton"."""
+        """ "missing_energy" if m_a > 2 m_χ (a → χχ̄ open), else "displaced_diphoton".
+
+        The mass ordering only (the paper's two scenarios). What the ALP does at the
+        experiments also depends on its lifetime: :func:`physics.scenario`.
+        """
         return "missing_energy" if self.m_a > 2.0 * self.m_chi else "displaced_diphoton"
 
     # --- alternative constructors ------------------------------------------------
@@ -152,4 +185,4 @@ class ALPModel:
         if d <= -1.0:
             raise ValueError(f"delta must be > -1, got {d!r}")
         m = check_mass("m_a", m_a)
-        return cls(m, m / (2.0 * math.sqrt(1.0 + d)), g_aWW, g_achi, g_aBB)
+        return cls(m, m_chi_from_delta(m, d), g_aWW, g_achi, g_aBB)

@@ -1,4 +1,4 @@
-"""Standard-Model thermodynamics for freeze-out (REFERENCE §6, data README "Thermodynamics").
+"""Standard-Model thermodynamics for freeze-out (docs/relic.md#thermo, data README "Thermodynamics").
 
 The equation of state is a swappable input: :class:`ThermoTable` reads any CSV with columns
 T [GeV], g*^{1/2}, h_eff, g_eff (the layout of hazma 2.2.0's ``smdof.dat``, MIT licence, copied
@@ -15,7 +15,7 @@ Formulas (natural units, GeV):
 - s = (2π²/45) h_eff T³
 - H̃ = H / (1 + ⅓ d ln h_eff / d ln T)                (x = m/T; d/dx = (1/(x H̃)) d/dt)
 - n_eq = g m² T K₂(m/T) / (2π²)                      (Maxwell–Boltzmann)
-- Y_eq = n_eq / s = 45 g x² K₂(x) / (4π⁴ h_eff)       (REFERENCE §6)
+- Y_eq = n_eq / s = 45 g x² K₂(x) / (4π⁴ h_eff)       (Gondolo & Gelmini, Nucl. Phys. B360 (1991) 145)
 """
 
 from __future__ import annotations
@@ -70,18 +70,18 @@ class ThermoTable:
         object.__setattr__(self, "_lnh", PchipInterpolator(lnT, np.log(h), extrapolate=False))
         object.__setattr__(self, "_lng", PchipInterpolator(lnT, np.log(g), extrapolate=False))
 
-    # --- compiled-code view ----------------------------------------------------------
-    @property
+    # --- compiled-code view (computed once: the solvers read them per call) -------------
+    @functools.cached_property
     def breaks(self) -> FloatArray:
         """Breakpoints in ln(T/GeV) of the piecewise cubics."""
         return np.ascontiguousarray(self._lnh.x)
 
-    @property
+    @functools.cached_property
     def coef_lnh(self) -> FloatArray:
         """PCHIP coefficients of ln h_eff, shape (4, n−1), highest power first (scipy PPoly)."""
         return np.ascontiguousarray(self._lnh.c)
 
-    @property
+    @functools.cached_property
     def coef_lng(self) -> FloatArray:
         """PCHIP coefficients of ln g_eff, shape (4, n−1)."""
         return np.ascontiguousarray(self._lng.c)
@@ -138,7 +138,7 @@ def entropy_density(T: ArrayLike, table: ThermoTable | None = None) -> FloatArra
 
 
 def hubble_tilde(T: ArrayLike, table: ThermoTable | None = None) -> FloatArray:
-    """H̃ = H / (1 + ⅓ d ln h_eff/d ln T) [GeV], so that dx/dt = x H̃ (REFERENCE §6)."""
+    """H̃ = H / (1 + ⅓ d ln h_eff/d ln T) [GeV], so that dx/dt = x H̃ (docs/relic.md#thermo)."""
     tab = table or default_table()
     return hubble(T, tab) / (1.0 + tab.dlnh_dlnT(T) / 3.0)
 
@@ -151,7 +151,7 @@ def n_eq(m: float, T: ArrayLike, dof: float) -> FloatArray:
 
 
 def y_eq(x: ArrayLike, m: float, dof: float, table: ThermoTable | None = None) -> FloatArray:
-    """Y_eq = n_eq/s = 45 g x² K₂(x) / (4π⁴ h_eff(m/x)) (REFERENCE §6), x = m/T.
+    """Y_eq = n_eq/s = 45 g x² K₂(x) / (4π⁴ h_eff(m/x)) (docs/relic.md#thermo), x = m/T.
 
     Uses the exponentially scaled Bessel function kve so that large x does not underflow
     before the final exp(−x).

@@ -1,7 +1,9 @@
-"""Real servers for the load and fault tests: gunicorn (the app) and redis-server, on loopback.
+"""Real servers for the browser, load and fault tests and the benchmarks: gunicorn (the app),
+redis-server and headless Chromium, on loopback.
 
-Each runs in its own process group on 127.0.0.1 and a free port, with its files in a directory
-the caller owns, and is stopped (TERM, then KILL of the whole group) when the context exits.
+Each server runs in its own process group on 127.0.0.1 and a free port, with its files in a
+directory the caller owns, and is stopped (TERM, then KILL of the whole group) when the context
+exits. :func:`find_chromium` looks for the browser where ``scripts/system_deps.sh`` does.
 """
 
 from __future__ import annotations
@@ -23,6 +25,29 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 REDIS_SERVER = shutil.which("redis-server")
+CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+CHROMIUM_PATHS = ("/usr/bin/chromium", "/usr/lib/chromium/chromium", "/snap/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-dev-shm-usage",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-quic",
+]
+"""Headless Chromium flags for a container (no sandbox, no GPU, no network of its own)."""
+
+
+def find_chromium() -> Path | None:
+    """A Chromium or Chrome executable: on PATH (chromium, chromium-browser, google-chrome) or at
+    a usual Debian/snap path, like scripts/system_deps.sh; None if there is none."""
+    for name in CHROMIUM_NAMES:
+        found = shutil.which(name)
+        if found:
+            return Path(found)
+    return next((Path(p) for p in CHROMIUM_PATHS if Path(p).is_file() and os.access(p, os.X_OK)), None)
 
 
 def free_port() -> int:

@@ -1,0 +1,550 @@
+"""The scan's observable registry and the chunk evaluator that runs on workers.
+
+Every column a scan writes is declared here once (name, dtype, unit, description), grouped
+into :class:`ObservableGroup` objects whose ``compute`` maps a :class:`Batch` of valid model
+points to column arrays; the default observable set is every group.
+
+:func:`evaluate_chunk` is the one task function shipped to local processes or Dask workers:
+it takes plain data (a spec dict and a point range) and returns a pandas DataFrame, so the
+same code path serves every backend and results are bit-identical between them.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from .. import constants as C
+from ..benchmark_points import ABSTRACT_CENTRE
+from ..cmb import CMB_LABEL, CMB_VERDICT_KEY, p_ann_ratio_kernel
+from ..decays import ctau_kernel, p_invisible_kernel, width_chi_kernel, width_photons_kernel
+from ..flavour import br_B_to_K_a, br_K_to_pi_a, br_KL_to_pi0_a
+from ..limits import limit_catalogue, point_arrays, ratio_arrays, tension_pull_arrays
+from ..model import ALPModel, g_agg_from_gWW
+from ..provenance import code_version
+from ..relic import omega_h2
+from ..relic_grid import omega_h2_points
+from ..targets import belle2_target
+from .spec import ScanSpec
+
+FloatArray = NDArray[np.float64]
+DType = Literal["float64", "bool", "int64", "str"]
+_FILL: dict[str, Any] = {"float64": np.nan, "bool": False, "int64": -1, "str": ""}
+
+
+@dataclass(frozen=True)
+class Column:
+    """One output column: name, dtype, unit ("1" dimensionless, "" for flags/text), meaning."""
+
+    name: str
+    dtype: DType
+    unit: str
+    description: str
+
+
+@dataclass(frozen=True)
+class Batch:
+    """The valid points of a chunk: parameter arrays and the corresponding models."""
+
+    m_a: FloatArray
+    m_chi: FloatArray
+    g_aWW: FloatArray
+    g_achi: FloatArray
+    models: tuple[ALPModel, ...]
+    relic_options: Mapping[str, Any] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.models)
+
+
+@dataclass(frozen=True)
+class GroupResult:
+    """Column arrays for a batch, plus an optional per-point error message ("" = fine)."""
+
+    columns: dict[str, np.ndarray]
+    errors: list[str] | None = None
+
+
+@dataclass(frozen=True)
+class ObservableGroup:
+    """A set of columns computed together."""
+
+    name: str
+    columns: tuple[Column, ...]
+    compute: Callable[[Batch], GroupResult]
+    description: str
+
+
+# ----------------------------------------------------------------------------- inputs
+INPUT_COLUMNS: tuple[Column, ...] = (
+    Column("point", "int64", "", "point index in the spec (grid: C order over the axes)"),
+    Column("m_a", "float64", "GeV", "ALP mass"),
+    Column("m_chi", "float64", "GeV", "DM mass (derived from δ when δ is scanned)"),
+    Column("delta", "float64", "1", "detuning (m_a² − 4m_χ²)/(4m_χ²) (derived when m_χ is scanned)"),
+    Column("g_aWW", "float64", "GeV⁻¹", "ALP–SU(2) coupling"),
+    Column("g_achi", "float64", "GeV⁻¹", "ALP–DM coupling g_aχχ"),
+)
+ERROR_COLUMN = Column(
+    "error", "str", "", "empty if the point evaluated cleanly, else the ValueError/engine message"
+)
+
+
+# ----------------------------------------------------------------------------- derived
+def _widths(b: Batch) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """(g_aγγ, Γ_tot, Γ(a→χχ̄)) with g_aBB = 0, as in ALPModel."""
+    g_agg = g_agg_from_gWW(b.g_aWW)
+    y = C.Y_CHI_PER_G_ACHI_M_CHI * b.g_achi * b.m_chi
+    w_chi = width_chi_kernel(y, b.m_chi, b.m_a)
+    return g_agg, width_photons_kernel(g_agg, b.m_a) + w_chi, w_chi
+
+
+def _br_inv(w_tot: FloatArray, w_chi: FloatArray) -> FloatArray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(w_tot > 0, w_chi / np.where(w_tot > 0, w_tot, 1.0), 0.0)
+
+
+def _derived(b: Batch) -> GroupResult:
+    g_agg, w_tot, w_chi = _widths(b)
+    scenario = np.where(b.m_a > 2.0 * b.m_chi, "missing_energy", "displaced_diphoton")
+    return GroupResult(
+        {
+            "g_agg": g_agg,
+            "y_chi": C.Y_CHI_PER_G_ACHI_M_CHI * b.g_achi * b.m_chi,
+            "scenario": scenario.astype(object),
+            "width_total": w_tot,
+            "br_inv": _br_inv(w_tot, w_chi),
+            "ctau_m": ctau_kernel(w_tot),
+        }
+    )
+
+
+_DERIVED = ObservableGroup(
+    "derived",
+    (
+        Column("g_agg", "float64", "GeV⁻¹", "photon coupling s_W² g_aWW (g_aBB = 0)"),
+        Column("y_chi", "float64", "1", "pseudoscalar Yukawa g_aχχ m_χ"),
+        Column("scenario", "str", "", "missing_energy (m_a > 2m_χ) or displaced_diphoton"),
+        Column("width_total", "float64", "GeV", "Γ(a→γγ) + Γ(a→χχ̄)"),
+        Column("br_inv", "float64", "1", "BR(a→χχ̄)"),
+        Column("ctau_m", "float64", "m", "ALP proper decay length cτ (inf if Γ = 0)"),
+    ),
+    _derived,
+    "widths, invisible branching ratio, lifetime, scenario",
+)
+
+
+# ----------------------------------------------------------------------------- flavour
+def _flavour(b: Batch) -> GroupResult:
+    _, w_tot, w_chi = _widths(b)
+    br_bk = np.asarray(br_B_to_K_a(b.m_a, b.g_aWW), dtype=float)
+    p_inv = p_invisible_kernel(b.m_a, _br_inv(w_tot, w_chi), ctau_kernel(w_tot))
+    return GroupResult(
+        {
+            "br_B_to_K_a": br_bk,
+            "br_K_to_pi_a": np.asarray(br_K_to_pi_a(b.m_a, b.g_aWW), dtype=float),
+            "br_KL_to_pi0_a": np.asarray(br_KL_to_pi0_a(b.m_a, b.g_aWW), dtype=float),
+            "p_inv_belle2": p_inv,
+            "br_B_to_K_a_x_p_inv": br_bk * p_inv,
+        }
+    )
+
+
+_FLAVOUR = ObservableGroup(
+    "flavour",
+    (
+        Column("br_B_to_K_a", "float64", "1", "BR(B⁺→K⁺a)"),
+        Column("br_K_to_pi_a", "float64", "1", "BR(K⁺→π⁺a)"),
+        Column("br_KL_to_pi0_a", "float64", "1", "BR(K_L→π⁰a)"),
+        Column("p_inv_belle2", "float64", "1", "probability the ALP counts as invisible at Belle II"),
+        Column("br_B_to_K_a_x_p_inv", "float64", "1", "BR(B⁺→K⁺a)·P_inv, compare with the Belle II targets"),
+    ),
+    _flavour,
+    "meson decay rates and the Belle II invisible signal",
+)
+
+
+# ----------------------------------------------------------------------------- Belle II targets
+_TARGETS = {"excess": "excess", "fit": "two_body_fit"}
+
+
+def _belle2(b: Batch) -> GroupResult:
+    _, w_tot, w_chi = _widths(b)
+    signal = np.asarray(br_B_to_K_a(b.m_a, b.g_aWW), dtype=float) * p_invisible_kernel(
+        b.m_a, _br_inv(w_tot, w_chi), ctau_kernel(w_tot)
+    )
+    out: dict[str, np.ndarray] = {}
+    for short, kind in _TARGETS.items():
+        central, _, _ = belle2_target(b.m_a, kind)
+        out[f"{short}_central"] = central
+        for n in (1, 2):
+            _, low, high = belle2_target(b.m_a, kind, n_sigma=float(n))
+            out[f"in_{short}_{n}sigma"] = (signal >= low) & (signal <= high)  # NaN band → False
+    return GroupResult(out)
+
+
+def _target_columns() -> tuple[Column, ...]:
+    label = {"excess": "ΔBR = BR_meas − BR_SM (Belle II)", "fit": "two-body B→KX fit (2311.14629)"}
+    cols: list[Column] = []
+    for short in _TARGETS:
+        cols.append(Column(f"{short}_central", "float64", "1", f"central value of the {label[short]} target"))
+        cols += [
+            Column(f"in_{short}_{n}sigma", "bool", "", f"BR·P_inv inside the {n}σ band of the {short} target")
+            for n in (1, 2)
+        ]
+    return tuple(cols)
+
+
+_BELLE2 = ObservableGroup(
+    "belle2", _target_columns(), _belle2, "the two Belle II B→Kνν̄ targets and whether the point fits"
+)
+
+
+# ----------------------------------------------------------------------------- limits
+def _limits(b: Batch) -> GroupResult:
+    p = point_arrays(b.m_a, b.g_aWW, b.m_chi, b.g_achi)
+    n = len(b)
+    out: dict[str, np.ndarray] = {}
+    measured_max = np.zeros(n)
+    excluded, excluded_any = np.zeros(n, bool), np.zeros(n, bool)
+    excluded_by = np.full(n, "", dtype=object)
+    hard: list[tuple[str, str, np.ndarray]] = []
+    for info in limit_catalogue():
+        r = np.broadcast_to(np.asarray(ratio_arrays(info.key, p), dtype=float), (n,))
+        out[f"ratio_{info.key}"] = r
+        if info.role == "tension":  # a preferred band: its pull, never an exclusion
+            out[f"pull_{info.key}"] = np.broadcast_to(tension_pull_arrays(info.key, p), (n,))
+            continue
+        hard.append((info.key, info.status, r))
+    r_cmb = np.broadcast_to(_cmb_ratio(b), (n,))
+    out[f"ratio_{CMB_VERDICT_KEY}"] = r_cmb
+    hard.append((CMB_VERDICT_KEY, "measured", r_cmb))  # as physics.limits.verdicts
+    for key, status, r in hard:
+        hit = np.isfinite(r) & (r > 1.0)
+        excluded_any |= hit
+        if status == "measured":
+            measured_max = np.fmax(measured_max, r)
+            excluded |= hit
+            excluded_by[hit] = excluded_by[hit] + key + ","
+    out["ratio_max_measured"] = measured_max
+    out["excluded"] = excluded
+    out["excluded_by"] = np.array([s.rstrip(",") for s in excluded_by], dtype=object)
+    out["excluded_incl_projections"] = excluded_any
+    return GroupResult(out)
+
+
+def _cmb_ratio(b: Batch) -> FloatArray:
+    """p_ann / Planck 2018 limit (physics.cmb), from the models' own couplings."""
+    g_agg = np.array([m.g_agg for m in b.models])
+    y_chi = np.array([m.y_chi for m in b.models])
+    return p_ann_ratio_kernel(b.m_a, b.m_chi, g_agg, y_chi)
+
+
+def _limit_columns() -> tuple[Column, ...]:
+    cols: list[Column] = []
+    for i in limit_catalogue():
+        cols.append(
+            Column(
+                f"ratio_{i.key}",
+                "float64",
+                "1",
+                f"prediction/limit, {i.label} ({i.status}); > 1 excluded, NaN not applicable"
+                if i.role == "limit"
+                else f"prediction/(2σ edge), {i.label}: a tension, not counted as excluded",
+            )
+        )
+        if i.role == "tension":
+            cols.append(Column(f"pull_{i.key}", "float64", "σ", f"pull of the prediction against {i.label}"))
+    cols.append(
+        Column(
+            f"ratio_{CMB_VERDICT_KEY}",
+            "float64",
+            "1",
+            f"p_ann/3.2e-28 cm³ s⁻¹ GeV⁻¹, {CMB_LABEL} (measured); > 1 excluded, NaN not applicable",
+        )
+    )
+    return (
+        *cols,
+        Column("ratio_max_measured", "float64", "1", "largest ratio among measured hard limits"),
+        Column("excluded", "bool", "", "excluded by at least one measured limit (= physics.is_excluded)"),
+        Column("excluded_by", "str", "", "comma-separated keys of the measured limits excluding the point"),
+        Column("excluded_incl_projections", "bool", "", "excluded by a measured or projected limit"),
+    )
+
+
+_LIMITS = ObservableGroup(
+    "limits", _limit_columns(), _limits, "every catalogued experiment's ratio and the verdict"
+)
+
+
+# ----------------------------------------------------------------------------- relic density
+RELIC_METHODS = ("nbe", "cbe")
+
+
+def _relic_point(model: ALPModel, opts: Mapping[str, Any]) -> dict[str, Any]:
+    """Both Boltzmann treatments for one model; engine errors become an error message."""
+    row: dict[str, Any] = {}
+    errors: list[str] = []
+    for method in RELIC_METHODS:
+        try:
+            res = omega_h2(model, method=method, **opts)
+        except (ValueError, ArithmeticError, RuntimeError) as exc:
+            errors.append(f"relic {method}: {type(exc).__name__}: {exc}")
+            continue
+        row[f"omega_h2_{method}"] = float(res.omega_h2)
+        row[f"x_fo_{method}"] = float(getattr(res, "x_freeze_out", np.nan))
+        row[f"relic_flags_{method}"] = _flags_text(res)
+        if method == "cbe":
+            t_kd = getattr(res, "T_kd", None)
+            row["T_kd_cbe"] = np.nan if t_kd is None else float(t_kd)
+    row["_error"] = "; ".join(errors)
+    return row
+
+
+def _flags_text(res: Any) -> str:
+    """The engine's machine-readable flags, comma-separated ("" when clean)."""
+    flags = getattr(res, "flags", ())
+    return flags if isinstance(flags, str) else ",".join(str(f) for f in flags)
+
+
+GRID_RELIC_OPTIONS = frozenset({"width"})
+"""Relic options the batched solver (physics.omega_h2_points) takes; other options (rtol,
+x_start, …) run ``omega_h2`` point by point."""
+
+
+def _relic_batched(b: Batch) -> list[dict[str, Any]]:
+    """Both treatments for every model by :func:`physics.omega_h2_points`: the dashboard's and the
+    precomputation's code path, with tables shared by points of the same masses (a plane's rows)."""
+    width = str(b.relic_options.get("width", "energy_dependent"))
+    res = omega_h2_points(b.models, RELIC_METHODS, width=width)
+    rows: list[dict[str, Any]] = []
+    for i in range(len(b.models)):
+        row: dict[str, Any] = {}
+        errors: list[str] = []
+        for method in RELIC_METHODS:
+            r = res[method]
+            if r.errors[i]:
+                errors.append(f"relic {method}: {r.errors[i]}")
+                continue
+            row[f"omega_h2_{method}"] = float(r.omega_h2[i])
+            row[f"x_fo_{method}"] = float(r.x_freeze_out[i])
+            row[f"relic_flags_{method}"] = ",".join(r.flags[i])
+            if method == "cbe":
+                row["T_kd_cbe"] = float(r.T_kd[i])
+        row["_error"] = "; ".join(errors)
+        rows.append(row)
+    return rows
+
+
+def _relic(b: Batch) -> GroupResult:
+    if set(b.relic_options) <= GRID_RELIC_OPTIONS:
+        rows = _relic_batched(b)
+    else:
+        rows = [_relic_point(m, b.relic_options) for m in b.models]
+    out: dict[str, np.ndarray] = {}
+    for col in _RELIC_COLUMNS:
+        if col.name == "omega_ratio_cbe_nbe":
+            continue
+        vals = [r.get(col.name, _FILL[col.dtype]) for r in rows]
+        out[col.name] = np.array(vals, dtype=object if col.dtype == "str" else col.dtype)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["omega_ratio_cbe_nbe"] = out["omega_h2_cbe"] / out["omega_h2_nbe"]
+    return GroupResult(out, [r["_error"] for r in rows])
+
+
+def check_relic_options(options: Mapping[str, Any]) -> None:
+    """Raise ``ValueError`` now if ``physics.omega_h2`` rejects ``options`` (probe: one benchmark point).
+
+    Without this, a misspelt keyword or value would turn every row into an error row.
+    """
+    if not options:
+        return
+    probe = ABSTRACT_CENTRE.model()
+    try:
+        omega_h2(probe, method="nbe", **options)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"relic options {dict(options)} rejected by physics.omega_h2: {exc}") from exc
+
+
+_RELIC_COLUMNS: tuple[Column, ...] = (
+    Column("omega_h2_nbe", "float64", "1", "relic abundance Ωh², number-density Boltzmann equation"),
+    Column("omega_h2_cbe", "float64", "1", "relic abundance Ωh², coupled number+temperature equations"),
+    Column("omega_ratio_cbe_nbe", "float64", "1", "Ωh²(cBE)/Ωh²(nBE): effect of early kinetic decoupling"),
+    Column("x_fo_nbe", "float64", "1", "freeze-out x = m_χ/T (nBE)"),
+    Column("x_fo_cbe", "float64", "1", "freeze-out x = m_χ/T (cBE)"),
+    Column("T_kd_cbe", "float64", "GeV", "kinetic-decoupling temperature (cBE)"),
+    Column("relic_flags_nbe", "str", "", "relic-engine warnings (nBE), empty when clean"),
+    Column("relic_flags_cbe", "str", "", "relic-engine warnings (cBE), empty when clean"),
+)
+
+_RELIC = ObservableGroup(
+    "relic",
+    _RELIC_COLUMNS,
+    _relic,
+    "relic density with the nBE and cBE treatments (physics.omega_h2)",
+)
+
+
+def _relic_fbe(b: Batch) -> GroupResult:
+    """The fBE for each model (slow: docs/relic.md#fbe); engine errors become an error message."""
+    omega, x_fo, flags, errors = [], [], [], []
+    for model in b.models:
+        try:
+            res = omega_h2(model, method="fbe", **b.relic_options)
+        except (ValueError, ArithmeticError, RuntimeError) as exc:
+            omega.append(np.nan)
+            x_fo.append(np.nan)
+            flags.append("")
+            errors.append(f"relic fbe: {type(exc).__name__}: {exc}")
+            continue
+        omega.append(float(res.omega_h2))
+        x_fo.append(float(getattr(res, "x_freeze_out", np.nan)))
+        flags.append(_flags_text(res))
+        errors.append("")
+    out = {
+        "omega_h2_fbe": np.array(omega, dtype=float),
+        "x_fo_fbe": np.array(x_fo, dtype=float),
+        "relic_flags_fbe": np.array(flags, dtype=object),
+    }
+    return GroupResult(out, errors)
+
+
+_RELIC_FBE = ObservableGroup(
+    "relic_fbe",
+    (
+        Column("omega_h2_fbe", "float64", "1", "relic abundance Ωh², full phase-space Boltzmann equation"),
+        Column("x_fo_fbe", "float64", "1", "freeze-out x = m_χ/T (fBE)"),
+        Column("relic_flags_fbe", "str", "", "relic-engine warnings (fBE), empty when clean"),
+    ),
+    _relic_fbe,
+    "relic density by the fBE (physics.omega_h2, method='fbe'; ~0.1–0.3 s per point: opt-in)",
+)
+
+
+# ----------------------------------------------------------------------------- registry
+OBSERVABLE_GROUPS: Mapping[str, ObservableGroup] = MappingProxyType(
+    {g.name: g for g in (_DERIVED, _FLAVOUR, _BELLE2, _LIMITS, _RELIC, _RELIC_FBE)}
+)
+"""All observable groups, in column order (read-only)."""
+OPT_IN_GROUPS: tuple[str, ...] = ("relic_fbe",)
+"""Groups computed only when asked for by name (too slow for a default scan)."""
+
+
+def resolve_groups(groups: tuple[str, ...] | None) -> tuple[str, ...]:
+    """Validate a group list (``None``: every group but :data:`OPT_IN_GROUPS`), in registry order."""
+    if groups is None:
+        return tuple(g for g in OBSERVABLE_GROUPS if g not in OPT_IN_GROUPS)
+    unknown = sorted(set(groups) - set(OBSERVABLE_GROUPS))
+    if unknown:
+        raise ValueError(f"unknown observable group(s) {unknown}; valid: {list(OBSERVABLE_GROUPS)}")
+    return tuple(name for name in OBSERVABLE_GROUPS if name in groups)
+
+
+def columns_for(groups: tuple[str, ...]) -> tuple[Column, ...]:
+    """All output columns for ``groups``, in table order (inputs first, error last)."""
+    cols = [c for g in groups for c in OBSERVABLE_GROUPS[g].columns]
+    return (*INPUT_COLUMNS, *cols, ERROR_COLUMN)
+
+
+# ----------------------------------------------------------------------------- evaluation
+def _build_models(spec: ScanSpec, pts: Mapping[str, FloatArray]) -> tuple[list[ALPModel | None], list[str]]:
+    """One ALPModel per point, or None and the ValueError message for an invalid point."""
+    models: list[ALPModel | None] = []
+    errors: list[str] = []
+    second = pts[spec.mass_axis]
+    for ma, m2, g, gc in zip(pts["m_a"], second, pts["g_aWW"], pts["g_achi"], strict=True):
+        try:
+            if spec.mass_axis == "delta":
+                models.append(ALPModel.from_detuning(float(ma), float(m2), float(g), float(gc)))
+            else:
+                models.append(ALPModel(float(ma), float(m2), float(g), float(gc)))
+            errors.append("")
+        except ValueError as exc:
+            models.append(None)
+            errors.append(f"invalid model: {exc}")
+    return models, errors
+
+
+def _scatter(col: Column, n: int, valid: NDArray[np.bool_], values: np.ndarray | None) -> np.ndarray:
+    """Full-length column: ``values`` at valid points, the dtype's fill value elsewhere."""
+    dtype = object if col.dtype == "str" else col.dtype
+    out = np.full(n, _FILL[col.dtype], dtype=dtype)
+    if values is not None:
+        out[valid] = values
+    return out
+
+
+def _join_errors(a: list[str], b: list[str]) -> list[str]:
+    return [x if not y else (y if not x else f"{x}; {y}") for x, y in zip(a, b, strict=True)]
+
+
+def evaluate_points(spec: ScanSpec, start: int, stop: int) -> pd.DataFrame:
+    """Every observable of ``spec.observables`` for points ``start ≤ i < stop``.
+
+    Invalid models (``ValueError`` from :class:`~physics.model.ALPModel`) give a row with NaN
+    observables and the message in ``error``; they never abort the chunk.
+    """
+    groups = resolve_groups(spec.observables)
+    pts = spec.points(start, stop)
+    n = stop - start
+    models, errors = _build_models(spec, pts)
+    valid = np.array([m is not None for m in models], dtype=bool)
+    ok = tuple(m for m in models if m is not None)
+    batch = Batch(
+        m_a=np.array([m.m_a for m in ok], dtype=float),
+        m_chi=np.array([m.m_chi for m in ok], dtype=float),
+        g_aWW=np.array([m.g_aWW for m in ok], dtype=float),
+        g_achi=np.array([m.g_achi for m in ok], dtype=float),
+        models=ok,
+        relic_options=dict(spec.relic_options),
+    )
+    data: dict[str, np.ndarray] = {"point": np.arange(start, stop, dtype=np.int64)}
+    for name in ("m_a", "m_chi", "delta", "g_aWW", "g_achi"):
+        given = pts.get(name)
+        data[name] = given if given is not None else _scatter(INPUT_COLUMNS[2], n, valid, None)
+    other = "delta" if spec.mass_axis == "m_chi" else "m_chi"
+    data[other][valid] = [getattr(m, other) for m in ok]
+    for gname in groups:
+        group = OBSERVABLE_GROUPS[gname]
+        res = group.compute(batch) if len(batch) else None
+        for col in group.columns:
+            data[col.name] = _scatter(col, n, valid, None if res is None else res.columns[col.name])
+        if res is not None and res.errors is not None:
+            group_errors = _scatter(ERROR_COLUMN, n, valid, np.array(res.errors, dtype=object))
+            errors = _join_errors(errors, list(group_errors))
+    data["error"] = np.array(errors, dtype=object)
+    return _frame(data, columns_for(groups))
+
+
+def _frame(data: Mapping[str, np.ndarray], columns: tuple[Column, ...]) -> pd.DataFrame:
+    """A DataFrame with the registry's dtypes (strings as pandas' string dtype)."""
+    out = {}
+    for col in columns:
+        arr = data[col.name]
+        out[col.name] = pd.Series(arr, dtype="str" if col.dtype == "str" else col.dtype)
+    return pd.DataFrame(out)
+
+
+@dataclass(frozen=True)
+class ChunkResult:
+    """What a worker sends back: the table, the worker's code version, wall and CPU time [s]."""
+
+    index: int
+    frame: pd.DataFrame
+    code: dict[str, str]
+    seconds: float
+    cpu_seconds: float
+
+
+def evaluate_chunk(spec_dict: dict[str, Any], index: int, start: int, stop: int) -> ChunkResult:
+    """Task function for every backend: rebuild the spec, evaluate the point range, time it."""
+    t0, c0 = time.perf_counter(), time.thread_time()
+    code = code_version()  # the files as this process imported physics.provenance
+    frame = evaluate_points(ScanSpec.from_dict(spec_dict), start, stop)
+    return ChunkResult(index, frame, code, time.perf_counter() - t0, time.thread_time() - c0)
