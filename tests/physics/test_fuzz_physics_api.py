@@ -614,7 +614,7 @@ def test_viability_at_delta_star_judges_each_root(m_a: float, g_aww: float, g_ac
 @given(hostile, hostile, st.one_of(hostile, st.sampled_from(["nbe", "cbe", "fbe"])))
 def test_viable_projection_rejects_bad_axes_cleanly(m_a: Any, g_achi: Any, method: Any) -> None:
     def axis_ok(v: Any) -> bool:
-        a = np.asarray(v) if isinstance(v, list | np.ndarray | float | int) else np.asarray("x")
+        a = np.asarray(v) if isinstance(v, list | np.ndarray | Real) else np.asarray("x")
         if a.dtype.kind not in "iuf" or isinstance(v, bool):
             return False
         a = a.astype(float).ravel()
