@@ -134,6 +134,8 @@ def load_run(tmp_path: Path, users: int, rate: int, seconds: int, workers: int) 
     assert elapsed < seconds + 60, "locust did not stop by itself"
     stats = read_stats(out)
     failures = read_failures(out)
+    if failures:  # the latency table shows where the failing requests sat
+        print("\n" + report(stats, f"failed run: {users} users, {seconds} s"))
     server_errors = [f for f in failures if " 5" in f["Error"] or "HTTP 5" in f["Error"]]
     assert not server_errors, server_errors
     assert not failures, failures
