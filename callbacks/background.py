@@ -167,6 +167,26 @@ def _page_theme(key_id: str) -> str:
         return "light"
 
 
+def button_job(job: ids.JobButtonIds, *also_cancel: Input) -> dict[str, Any]:
+    """The arguments of a background callback started by ``job.button`` (layouts.panels.job_buttons)
+    with the page state: progress on ``job.progress``, the button disabled and Cancel enabled while
+    it runs; Cancel (and any of ``also_cancel``) terminates it."""
+    return {
+        "inputs": Input(job.button, "n_clicks"),
+        "state": State(ids.STATE, "data"),
+        "background": True,
+        "progress": [Output(job.progress, "value"), Output(job.progress, "max")],
+        "running": [
+            (Output(job.button, "disabled"), True, False),
+            (Output(job.cancel, "disabled"), False, True),
+            (Output(job.progress, "className"), "progress busy", "progress"),
+        ],
+        "cancel": [Input(job.cancel, "n_clicks"), *also_cancel],
+        "prevent_initial_call": True,
+        "interval": POLL_INTERVAL_MS,
+    }
+
+
 def register_panel(app: Any, spec: BackgroundPanel, job: Job) -> None:
     """Wire ``job`` as the background callback of panel ``spec`` (key store → figure, status;
     the spec's Cancel button, if any, terminates it)."""
@@ -212,19 +232,8 @@ def register(app: Any) -> None:
 
     @app.callback(
         output=[Output(ids.FBE_OUT, "children"), Output(ids.EVOLUTION_FIG, "figure", allow_duplicate=True)],
-        inputs=Input(ids.FBE_BUTTON, "n_clicks"),
-        state=State(ids.STATE, "data"),
-        background=True,
-        progress=[Output(ids.FBE_PROGRESS, "value"), Output(ids.FBE_PROGRESS, "max")],
-        running=[
-            (Output(ids.FBE_BUTTON, "disabled"), True, False),
-            (Output(ids.FBE_CANCEL, "disabled"), False, True),
-            (Output(ids.FBE_PROGRESS, "className"), "progress busy", "progress"),
-        ],
-        cancel=[Input(ids.FBE_CANCEL, "n_clicks")],
         on_error=fbe_retry_state,
-        prevent_initial_call=True,
-        interval=POLL_INTERVAL_MS,
+        **button_job(ids.FBE),
     )
     def on_fbe(set_progress: SetProgress, n_clicks: int | None, state_data: dict | None) -> tuple:
         if not n_clicks:

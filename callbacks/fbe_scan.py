@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from dash import Input, Output, State
+from dash import Input, Output
 from dash.exceptions import PreventUpdate
 
 from dashboard.relic_data import delta_scan, delta_scan_fbe
@@ -19,7 +19,7 @@ from dashboard.state import AppState
 from layouts import ids
 from layouts.panels import DELTA_SCAN_PANEL
 
-from .background import POLL_INTERVAL_MS, failure_text
+from .background import button_job, failure_text
 
 SetProgress = Callable[[tuple[str, str]], None]
 
@@ -56,20 +56,9 @@ def register(app: Any) -> None:
             Output(pid.fig, "figure", allow_duplicate=True),
             Output(pid.status, "children", allow_duplicate=True),
         ],
-        inputs=Input(ids.SCAN_FBE_BUTTON, "n_clicks"),
-        state=State(ids.STATE, "data"),
-        background=True,
-        progress=[Output(ids.SCAN_FBE_PROGRESS, "value"), Output(ids.SCAN_FBE_PROGRESS, "max")],
-        running=[
-            (Output(ids.SCAN_FBE_BUTTON, "disabled"), True, False),
-            (Output(ids.SCAN_FBE_CANCEL, "disabled"), False, True),
-            (Output(ids.SCAN_FBE_PROGRESS, "className"), "progress busy", "progress"),
-        ],
-        # Cancel, or new couplings (the panel's key): a curve for old couplings never lands
-        cancel=[Input(ids.SCAN_FBE_CANCEL, "n_clicks"), Input(pid.key, "data")],
         on_error=fbe_scan_error,
-        prevent_initial_call=True,
-        interval=POLL_INTERVAL_MS,
+        # Cancel, or new couplings (the panel's key): a curve for old couplings never lands
+        **button_job(ids.SCAN_FBE, Input(pid.key, "data")),
     )
     def on_fbe_scan(
         set_progress: SetProgress, n_clicks: int | None, state_data: dict | None

@@ -14,7 +14,7 @@ from __future__ import annotations
 import csv
 import io
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from .flavour_data import flavour_background, flavour_point
@@ -47,13 +47,19 @@ def _xy(
     ]
 
 
+def _values(section: str, prefix: str, data: Mapping[str, Any], keys: Iterable[str]) -> list[Row]:
+    """One scalar row per key of ``data``: series ``prefix + key``, y_name "value"."""
+    return [(section, f"{prefix}{k}", "", "", "value", data[k]) for k in keys]
+
+
 def csv_rows(state: AppState) -> list[Row]:
     """Every exported row for ``state`` (physics errors propagate as ``ValueError``)."""
     rows: list[Row] = [("parameter", "url_query", "", "", "value", to_query(state))]
-    rows += [("parameter", k, "", "", "value", v) for k, v in state.to_dict().items()]
+    parameters = state.to_dict()
+    rows += _values("parameter", "", parameters, parameters)
     rows.append(("parameter", "m_chi", "", "", "GeV", state.m_chi))
     point = flavour_point(state)
-    for k in (
+    derived = (
         "scenario",
         "signature",
         "decay_length_m",
@@ -66,8 +72,8 @@ def csv_rows(state: AppState) -> list[Row]:
         "signal",
         "br_K_to_pi_a",
         "in_belle2_band",
-    ):
-        rows.append(("derived", k, "", "", "value", point[k]))
+    )
+    rows += _values("derived", "", point, derived)
     for name, val in zip(("target_central", "target_low", "target_high"), point["target"], strict=True):
         rows.append(("derived", name, "", "", "BR·P_inv", val))
     for v in point["verdicts"]:
@@ -88,8 +94,7 @@ def csv_rows(state: AppState) -> list[Row]:
     pair = relic_pair(state)
     for method in ("nbe", "cbe"):
         r = pair[method]
-        for k in ("omega_h2", "x_fo", "T_kd"):
-            rows.append(("relic", f"{method}:{k}", "", "", "value", r[k]))
+        rows += _values("relic", f"{method}:", r, ("omega_h2", "x_fo", "T_kd"))
         for k in ("Y", "Y_eq", "T_ratio"):
             if r.get("x") and r.get(k):
                 rows += _xy("evolution", f"{method}:{k}", "x", r["x"], k, r[k])
@@ -102,11 +107,12 @@ def _viability_rows(state: AppState) -> list[Row]:
     verdict = cached_viability(state) if state.method == "fbe" else viability_point(state)
     if verdict is None:
         return [("viability", state.method, "", "", "viable", "not computed")]
-    rows: list[Row] = [("viability", state.method, "", "", "viable", verdict["viable"])]
-    for k in ("omega_h2", "belle2_pull", "babar_pull", "signal", "cmb_ratio"):
-        rows.append(("viability", f"{state.method}:{k}", "", "", "value", verdict[k]))
-    rows += [("viability", f"{state.method}:reason", "", "", "text", r) for r in verdict["reasons"]]
-    return rows
+    numbers = ("omega_h2", "belle2_pull", "babar_pull", "signal", "cmb_ratio")
+    return [
+        ("viability", state.method, "", "", "viable", verdict["viable"]),
+        *_values("viability", f"{state.method}:", verdict, numbers),
+        *[("viability", f"{state.method}:reason", "", "", "text", r) for r in verdict["reasons"]],
+    ]
 
 
 def _scan_rows(state: AppState) -> list[Row]:

@@ -93,12 +93,26 @@ PROJ_START = "proj-start"
 PROJ_CANCEL = "proj-cancel"
 DM_KEY, DM_FIG = DM.key, DM.fig
 SCAN_KEY, SCAN_FIG = SCAN.key, SCAN.fig
+
+
+class JobButtonIds(NamedTuple):
+    """Ids of a job started by a button: the button, its Cancel button and its progress bar."""
+
+    button: str
+    cancel: str
+    progress: str
+
+
 SCAN_FBE_BUTTON = "scan-fbe-button"
 SCAN_FBE_CANCEL = "scan-fbe-cancel"
 SCAN_FBE_PROGRESS = "scan-fbe-progress"
+SCAN_FBE = JobButtonIds(SCAN_FBE_BUTTON, SCAN_FBE_CANCEL, SCAN_FBE_PROGRESS)
+"""The δ-scan panel's on-demand fBE/nBE curve (callbacks/fbe_scan.py)."""
 FBE_BUTTON = "fbe-button"
 FBE_CANCEL = "fbe-cancel"
 FBE_PROGRESS = "fbe-progress"
+FBE = JobButtonIds(FBE_BUTTON, FBE_CANCEL, FBE_PROGRESS)
+"""The relic panel's fBE solve at the current point (callbacks/background.py)."""
 FBE_OUT = "fbe-out"
 CSV_BUTTON = "csv-button"
 CSV_DOWNLOAD = "csv-download"

@@ -57,21 +57,26 @@ DM_PLANE_PANEL = BackgroundPanel(
 )
 
 
+def job_buttons(
+    job: ids.JobButtonIds, label: str, title: str
+) -> tuple[html.Button, html.Button, html.Progress]:
+    """The start button (``label``, tooltip ``title``), the Cancel button (disabled until the job
+    runs) and the progress bar of a job started by a button (wired by ``button_job`` in
+    callbacks/background.py)."""
+    return (
+        html.Button(label, id=job.button, n_clicks=0, title=title),
+        html.Button("Cancel", id=job.cancel, n_clicks=0, disabled=True),
+        html.Progress(id=job.progress, value="0", max="1", className="progress"),
+    )
+
+
 def fbe_scan_controls() -> list:
     """The δ-scan panel's on-demand fBE curve: button, cancel, progress (callbacks/fbe_scan.py)."""
+    title = f"{2 * SCAN_NODES} fBE solves in the background, cached"
+    start, cancel, progress = job_buttons(ids.SCAN_FBE, "Compute the fBE/nBE curve", title)
     return [
         html.Div(
-            [
-                html.Button(
-                    "Compute the fBE/nBE curve",
-                    id=ids.SCAN_FBE_BUTTON,
-                    n_clicks=0,
-                    title=f"{2 * SCAN_NODES} fBE solves in the background, cached",
-                ),
-                html.Button("Cancel", id=ids.SCAN_FBE_CANCEL, n_clicks=0, disabled=True),
-                html.Progress(id=ids.SCAN_FBE_PROGRESS, value="0", max="1", className="progress"),
-                html.Span(fbe_estimate(2 * SCAN_NODES), className="help"),
-            ],
+            [start, cancel, progress, html.Span(fbe_estimate(2 * SCAN_NODES), className="help")],
             className="fbe",
         )
     ]
@@ -219,21 +224,18 @@ def flavour_panel(theme: str) -> html.Section:
 
 def relic_panel() -> html.Section:
     """Panel 2: Ωh² for nBE and cBE (and fBE on demand)."""
+    title = f"One fBE solve: {fbe_estimate()} (benchmarks/bench_relic.py)"
+    start, cancel, progress = job_buttons(ids.FBE, "Compute fBE (full phase space)", title)
     return panel(
         "2 · Relic density",
         [
             html.Div(id=ids.RELIC, className="relic-numbers"),
             html.Div(
                 [
-                    html.Button(
-                        "Compute fBE (full phase space)",
-                        id=ids.FBE_BUTTON,
-                        n_clicks=0,
-                        title=f"One fBE solve: {fbe_estimate()} (benchmarks/bench_relic.py)",
-                    ),
+                    start,
                     html.Span(fbe_estimate(), className="help"),
-                    html.Button("Cancel", id=ids.FBE_CANCEL, n_clicks=0, disabled=True),
-                    html.Progress(id=ids.FBE_PROGRESS, value="0", max="1", className="progress"),
+                    cancel,
+                    progress,
                     html.Div(id=ids.FBE_OUT, className="fbe-out"),
                 ],
                 className="fbe",

@@ -44,9 +44,8 @@ from .band import g_aWW_band
 from .cmb import FLAG_HALO_POLE
 from .constants import OMEGA_H2_PLANCK, OMEGA_H2_RELATIVE_TOLERANCE
 from .model import ALPModel, check_mass, check_positive
-from .relic import METHODS
-from .targets import DEFAULT_TARGET, M_MAX_B_TO_K, TARGET_CHOICES
-from .viable import delta_star, viability
+from .targets import DEFAULT_TARGET, M_MAX_B_TO_K
+from .viable import _check_criteria, _check_method, delta_star, viability
 
 FloatArray = NDArray[np.float64]
 
@@ -133,12 +132,6 @@ class ProjectionNode:
         """(min, max) of the viable δ* (NaN, NaN if none)."""
         ds = [c.delta for c in self.candidates if c.viable]
         return (min(ds), max(ds)) if ds else (math.nan, math.nan)
-
-
-def _check_method(method: str) -> str:
-    if not isinstance(method, str) or method not in METHODS:
-        raise ValueError(f"method must be one of {METHODS}, got {method!r}")
-    return method
 
 
 def _check_fractions(fractions: Sequence[float]) -> tuple[float, ...]:
@@ -302,10 +295,7 @@ def projection_node(
     method = _check_method(method)
     m_a = check_mass("m_a", m_a)
     g_achi = check_positive("g_achi", g_achi)
-    if not isinstance(target, str) or target not in TARGET_CHOICES:
-        raise ValueError(f"target must be one of {TARGET_CHOICES}, got {target!r}")
-    n_sigma = check_positive("n_sigma", n_sigma)
-    relic_tolerance = check_positive("relic_tolerance", relic_tolerance)
+    n_sigma, relic_tolerance = _check_criteria(method, target, n_sigma, relic_tolerance)
     if fbe_seed not in ("cbe", None):
         raise ValueError(f"fbe_seed must be 'cbe' or None, got {fbe_seed!r}")
     if "signs" in search:

@@ -141,10 +141,15 @@ _DERIVED = ObservableGroup(
 
 
 # ----------------------------------------------------------------------------- flavour
-def _flavour(b: Batch) -> GroupResult:
+def _br_bk_and_p_inv(b: Batch) -> tuple[FloatArray, FloatArray]:
+    """(BR(B⁺→K⁺a), P_inv at Belle II): their product is the Belle II signal."""
     _, w_tot, w_chi = _widths(b)
     br_bk = np.asarray(br_B_to_K_a(b.m_a, b.g_aWW), dtype=float)
-    p_inv = p_invisible_kernel(b.m_a, _br_inv(w_tot, w_chi), ctau_kernel(w_tot))
+    return br_bk, p_invisible_kernel(b.m_a, _br_inv(w_tot, w_chi), ctau_kernel(w_tot))
+
+
+def _flavour(b: Batch) -> GroupResult:
+    br_bk, p_inv = _br_bk_and_p_inv(b)
     return GroupResult(
         {
             "br_B_to_K_a": br_bk,
@@ -175,10 +180,8 @@ _TARGETS = {"excess": "excess", "fit": "two_body_fit"}
 
 
 def _belle2(b: Batch) -> GroupResult:
-    _, w_tot, w_chi = _widths(b)
-    signal = np.asarray(br_B_to_K_a(b.m_a, b.g_aWW), dtype=float) * p_invisible_kernel(
-        b.m_a, _br_inv(w_tot, w_chi), ctau_kernel(w_tot)
-    )
+    br_bk, p_inv = _br_bk_and_p_inv(b)
+    signal = br_bk * p_inv
     out: dict[str, np.ndarray] = {}
     for short, kind in _TARGETS.items():
         central, _, _ = belle2_target(b.m_a, kind)

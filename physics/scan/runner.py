@@ -27,7 +27,7 @@ import shutil
 import socket
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -167,15 +167,28 @@ def _prepare(
     spec = spec.with_observables(resolve_groups(spec.observables))
     if "relic" in (spec.observables or ()):
         check_relic_options(dict(spec.relic_options))
-    if path.exists() and any(path.iterdir()):
-        old = _read_manifest(path)
-        if old is None:
-            raise ValueError(f"{path} is not empty and holds no {MANIFEST}: refusing to write a scan there")
-        if resume:
-            size = _compatible(old, spec, chunk_size, check_code=local)
-            return spec, {**old, "chunk_size": size}
+    old = _resumed(path, spec, chunk_size, resume, local)
+    if old is not None:
+        return spec, {**old, "chunk_size": int(old["chunk_size"])}
     size = chunk_size or default_chunk_size(spec.n_points, spec.observables or ())
     return spec, _new_manifest(spec, size)
+
+
+def _resumed(
+    path: Path, spec: ScanSpec, chunk_size: int | None, resume: bool, local: bool
+) -> dict[str, Any] | None:
+    """The manifest of the scan in ``path`` if it is resumed (checked by :func:`_compatible`,
+    ``local``: its code too); None for a missing or empty directory or ``resume=False``.
+    ``ValueError`` for a directory that is not empty and holds no scan."""
+    if not (path.exists() and any(path.iterdir())):
+        return None
+    old = _read_manifest(path)
+    if old is None:
+        raise ValueError(f"{path} is not empty and holds no {MANIFEST}: refusing to write a scan there")
+    if not resume:
+        return None
+    _compatible(old, spec, chunk_size, check_code=local)
+    return old
 
 
 def _clear_scan_files(path: Path) -> None:
@@ -377,18 +390,7 @@ def run_scan(
     path = _check_out_dir(out_dir)
     local = run.scheduler in (None, "inline")
     spec, manifest = _prepare(spec, path, chunk_size, resume, local)
-    path.mkdir(exist_ok=True)
-    with _dir_lock(path):
-        if not resume:
-            _clear_scan_files(path)
-        if manifest["complete"]:
-            n = len(manifest["chunks"])
-            return ScanResult(path, n, 0, n, True, time.perf_counter() - t0)
-        (path / CHUNK_DIR).mkdir(exist_ok=True)
-        _write_json(path / MANIFEST, manifest)
-        (computed, cpu), skipped, complete = _execute(run, spec, path, manifest, max_chunks)
-    n_chunks = len(manifest["chunks"])
-    return ScanResult(path, n_chunks, computed, skipped, complete, time.perf_counter() - t0, cpu)
+    return _run_in_dir(run, spec, path, manifest, resume=resume, max_chunks=max_chunks, t0=t0)
 
 
 @dataclass(frozen=True)
@@ -401,8 +403,55 @@ class _Run:
     timeout_s: float
 
 
+@dataclass(frozen=True)
+class _Workload:
+    """What a chunked run evaluates and how it reports: ``task`` per chunk, the progress bar's
+    ``unit`` and ``label``, the table rows per planned item (``rows_per_item``: the chunk plan
+    counts points, or nodes of several rows each) and ``finish(path)``, run once the table is
+    combined and before the manifest says complete."""
+
+    task: Callable[..., ChunkResult] = evaluate_chunk
+    unit: str = "pt"
+    label: str = "scan"
+    rows_per_item: int = 1
+    finish: Callable[[Path], None] | None = None
+
+
+_SCAN = _Workload()
+"""The observables scan (:func:`run_scan`)."""
+
+
+def _run_in_dir(
+    run: _Run,
+    spec: Any,
+    path: Path,
+    manifest: dict[str, Any],
+    *,
+    resume: bool,
+    max_chunks: int | None,
+    t0: float,
+    work: _Workload = _SCAN,
+) -> ScanResult:
+    """Write the manifest and compute the missing chunks under the directory's lock (``t0``: the
+    run's start, for the wall time). ``resume=False`` clears the scan files first; a complete
+    manifest is returned as it is. ``spec``: a ScanSpec or another workload's spec (``n_points``
+    table rows, ``to_dict()`` for the tasks)."""
+    path.mkdir(exist_ok=True)
+    with _dir_lock(path):
+        if not resume:
+            _clear_scan_files(path)
+        if manifest["complete"]:
+            n = len(manifest["chunks"])
+            return ScanResult(path, n, 0, n, True, time.perf_counter() - t0)
+        (path / CHUNK_DIR).mkdir(exist_ok=True)
+        _write_json(path / MANIFEST, manifest)
+        (computed, cpu), skipped, complete = _execute(run, spec, path, manifest, max_chunks, work)
+    n_chunks = len(manifest["chunks"])
+    return ScanResult(path, n_chunks, computed, skipped, complete, time.perf_counter() - t0, cpu)
+
+
 def _execute(
-    run: _Run, spec: ScanSpec, path: Path, manifest: dict[str, Any], max_chunks: int | None
+    run: _Run, spec: Any, path: Path, manifest: dict[str, Any], max_chunks: int | None, work: _Workload
 ) -> tuple[tuple[int, float], int, bool]:
     """Compute the missing chunks (at most ``max_chunks``); combine when all are done.
 
@@ -413,11 +462,13 @@ def _execute(
     pending = _pending(path, manifest["chunks"])
     skipped = len(manifest["chunks"]) - len(pending)
     todo = pending if max_chunks is None else pending[:max_chunks]
-    done_points = spec.n_points - sum(e - s for _, s, e in pending)
-    computed = _run_chunks(run, spec, path, manifest, todo, done_points) if todo else (0, 0.0)
+    done_rows = spec.n_points - sum(e - s for _, s, e in pending) * work.rows_per_item
+    computed = _run_chunks(run, spec, path, manifest, todo, done_rows, work) if todo else (0, 0.0)
     complete = not _pending(path, manifest["chunks"])
     if complete:
         _combine(path, manifest)
+        if work.finish is not None:
+            work.finish(path)
         finished = datetime.now(UTC).isoformat(timespec="seconds")
         _write_json(path / MANIFEST, {**manifest, "complete": True, "finished": finished})
     return computed, skipped, complete
@@ -425,26 +476,29 @@ def _execute(
 
 def _run_chunks(
     run: _Run,
-    spec: ScanSpec,
+    spec: Any,
     path: Path,
     manifest: dict[str, Any],
     todo: list[tuple[int, int, int]],
-    done_points: int,
+    done_rows: int,
+    work: _Workload,
 ) -> tuple[int, float]:
+    """Compute the chunks ``todo`` on the run's backend, with a progress bar in table rows
+    (``done_rows`` of them finished earlier)."""
     from tqdm import tqdm
 
     with (
         tqdm(
             total=spec.n_points,
-            initial=done_points,
-            unit="pt",
-            desc=f"scan {path.name}",
+            initial=done_rows,
+            unit=work.unit,
+            desc=f"{work.label} {path.name}",
             disable=not run.progress,
         ) as bar,
         open_backend(run.scheduler, run.n_workers, run.timeout_s) as backend,
     ):
         try:
-            return _drive(backend, spec.to_dict(), todo, path, manifest, bar)
+            return _drive(backend, spec.to_dict(), todo, path, manifest, bar, task=work.task)
         except KeyboardInterrupt:
             left = len(_pending(path, manifest["chunks"]))
             print(f"\ninterrupted: {left} chunk(s) left; rerun the same command to resume", file=sys.stderr)

@@ -33,7 +33,7 @@ from ..provenance import code_version
 from ..relic import METHODS
 from ..targets import DEFAULT_TARGET, TARGET_CHOICES
 from . import runner as R
-from .backends import check_count, open_backend, validate_scheduler, validate_workers
+from .backends import check_count, validate_scheduler, validate_workers
 from .observables import ChunkResult
 from .spec import Axis
 
@@ -268,55 +268,18 @@ def run_viable(
     check_count("max_chunks", max_chunks, minimum=0)
     path = R._check_out_dir(out_dir)
     manifest = _manifest(spec, nodes_per_chunk)
-    if path.exists() and any(path.iterdir()):
-        old = R._read_manifest(path)
-        if old is None:
-            raise ValueError(f"{path} is not empty and holds no {R.MANIFEST}: refusing to write a scan there")
-        if resume:
-            R._compatible(old, spec, nodes_per_chunk, check_code=run.scheduler in (None, "inline"))  # type: ignore[arg-type]
-            manifest = old
-    path.mkdir(exist_ok=True)
-    with R._dir_lock(path):
-        if not resume:
-            R._clear_scan_files(path)
-        n = len(manifest["chunks"])
-        if manifest["complete"]:
-            return R.ScanResult(path, n, 0, n, True, time.perf_counter() - t0)
-        (path / R.CHUNK_DIR).mkdir(exist_ok=True)
-        R._write_json(path / R.MANIFEST, manifest)
-        for stale in (path / R.CHUNK_DIR).glob("*.tmp"):
-            stale.unlink()
-        pending = R._pending(path, manifest["chunks"])
-        todo = [tuple(c) for c in (pending if max_chunks is None else pending[:max_chunks])]
-        rows_per_node = len(spec.fractions)
-        done_rows = spec.n_points - sum(e - s for _, s, e in pending) * rows_per_node
-        computed = (0, 0.0)
-        if todo:
-            from tqdm import tqdm
+    old = R._resumed(path, spec, nodes_per_chunk, resume, run.scheduler in (None, "inline"))  # type: ignore[arg-type]
+    if old is not None:
+        manifest = old
 
-            with (
-                tqdm(
-                    total=spec.n_points,
-                    initial=done_rows,
-                    unit="row",
-                    desc=f"viable {path.name}",
-                    disable=not run.progress,
-                ) as bar,
-                open_backend(run.scheduler, run.n_workers, run.timeout_s) as backend,
-            ):
-                computed = R._drive(
-                    backend, spec.to_dict(), todo, path, manifest, bar, task=evaluate_viable_chunk
-                )
-        complete = not R._pending(path, manifest["chunks"])
-        if complete:
-            R._combine(path, manifest)
-            table = pd.read_parquet(path / R.TABLE)
-            for method, proj in projections_from_table(table, spec).items():
-                R._write_json(path / PROJECTION_FILE.format(method=method), proj.to_dict())
-            finished = datetime.now(UTC).isoformat(timespec="seconds")
-            R._write_json(path / R.MANIFEST, {**manifest, "complete": True, "finished": finished})
-    skipped = n - len(pending)
-    return R.ScanResult(path, n, computed[0], skipped, complete, time.perf_counter() - t0, computed[1])
+    def write_projections(done: Path) -> None:
+        """One ``projection-<method>.json`` per method from the combined table."""
+        table = pd.read_parquet(done / R.TABLE)
+        for method, proj in projections_from_table(table, spec).items():
+            R._write_json(done / PROJECTION_FILE.format(method=method), proj.to_dict())
+
+    work = R._Workload(evaluate_viable_chunk, "row", WORKLOAD, len(spec.fractions), write_projections)
+    return R._run_in_dir(run, spec, path, manifest, resume=resume, max_chunks=max_chunks, t0=t0, work=work)
 
 
 def load_viable(out_dir: str | os.PathLike[str], method: str) -> ViableProjection:
