@@ -194,6 +194,8 @@ def register_panel(app: Any, spec: BackgroundPanel, job: Job) -> None:
     running = [
         (Output(pid.progress, "className"), "progress busy", "progress"),
         (Output(pid.retry, "disabled"), True, False),
+        # the "queued" line ends with the job, even one that finished between two polls
+        (Output(pid.queue, "children"), "", ""),
     ]
     cancel = {}
     if spec.cancel:  # a Cancel button: enabled while the job runs, terminates it

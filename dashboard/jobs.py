@@ -70,6 +70,24 @@ def queued_text(ahead: int) -> str:
     return f"Server busy: queued ({ahead} ahead)"
 
 
+NO_UPDATE_RESULT = {"_dash_no_update": "_dash_no_update"}
+"""Dash's stored result of a background callback that raised ``PreventUpdate`` (HTTP 204)."""
+
+
+def _empty_start(args: Any) -> bool:
+    """A start whose first input is ``None``: every background callback of this app then raises
+    ``PreventUpdate`` (a panel's key store before its first key, a button never pressed).
+
+    Dash fires such callbacks on page load although they have ``prevent_initial_call``, when
+    their input is the output of another callback (plotly/dash#1225); forking a job for it took a
+    slot, and a queued one showed "Server busy: queued" on a panel nobody had started.
+    """
+    first = args[0] if isinstance(args, list | tuple) and args else args
+    if isinstance(args, dict):
+        first = next(iter(args.values()), None)
+    return first is None
+
+
 def _owner() -> str | None:
     """The page (its signed per-load ``endId``) and callback of the current request, if any."""
     try:
@@ -159,6 +177,9 @@ class JobManager(DiskcacheManager):
         :data:`REFUSED_JOB`. The page's previous job of the same callback is terminated.
         """
         self._fresh_store()
+        if _empty_start(args):  # nothing to compute: answer "no update" without a process or a slot
+            self.handle.set(key, NO_UPDATE_RESULT, expire=60)
+            return CACHED_JOB
         owner = _owner()
         if owner is not None:
             old = self.handle.get(f"{_OWNER}{owner}")

@@ -139,6 +139,19 @@ def test_a_queued_job_runs_to_its_result_and_a_stored_result_forks_nothing(manag
     assert manager.get_result("quick", CACHED_JOB) == "done"
 
 
+def test_a_start_without_input_forks_nothing_and_updates_nothing(manager: JobManager) -> None:
+    """A panel's key store before its first key (Dash fires its job on page load): no process,
+    no slot, no queue line; the page gets Dash's "no update" (HTTP 204)."""
+    busy = [start(manager, f"busy{i}") for i in range(2)]  # every slot taken
+    before = len(live_jobs())
+    job = start(manager, "idle-panel", "sleep", None)
+    assert job == CACHED_JOB and len(live_jobs()) == before and len(manager.queue) == 0
+    assert manager.get_result("idle-panel", job) == {"_dash_no_update": "_dash_no_update"}
+    assert manager.get_progress("idle-panel") is None
+    for b in busy:
+        manager.terminate_job(b)
+
+
 def test_terminating_a_queued_job_removes_it_quietly(manager: JobManager) -> None:
     [start(manager, f"busy{i}") for i in range(2)]
     job = start(manager, "waiting")

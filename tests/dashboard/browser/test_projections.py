@@ -27,6 +27,12 @@ def test_the_projection_panel_computes_on_demand_and_draws_each_method(page: Pag
     fig = page.locator("#proj-fig")
     expect(fig).to_contain_text("Compute projections", timeout=UI_TIMEOUT_MS)  # nothing starts by itself
     assert page.evaluate(TRACES) == []
+    # the page's own jobs (DM plane, δ scan) have run; the idle panel never queued a job of its
+    # own (it used to: Dash fires it on page load with an empty key, and it said "Server busy")
+    expect(page.locator("#scan-status")).to_contain_text("ratio", timeout=JOB_TIMEOUT_MS)
+    page.wait_for_timeout(1500)
+    expect(page.locator("#proj-queue")).to_have_text("")
+    expect(page.locator("#proj-progress")).to_have_class("progress")
 
     page.locator("#proj-methods").get_by_text("nBE").click()  # the cBE alone: 4 nodes
     page.locator("#proj-start").click()
