@@ -360,13 +360,13 @@ def to_lnf(v, kind, eps, ln_yeq, out):
 
 
 @njit(cache=True)
-def evaluate(
-    u, v, kind, par, brk, clnh, clng, kc, kf, vol, edges, G, dG, eta_k, w_k, lngam, S, work, build=True
-):
-    """dv/du at (u, v). Fills S (background kernel at u; if not ``build``, S is taken as given,
-    e.g. the kernel of an earlier u for a difference quotient in u) and the work rows
+def evaluate(u, v, kind, prob, S, work, build=True):
+    """dv/du at (u, v) for the run's inputs ``prob`` (the tuple :func:`solve` takes). Fills S
+    (background kernel at u; if not ``build``, S is taken as given, e.g. the kernel of an earlier
+    u for a difference quotient in u) and the work rows
     0: ℓ, 1: q, 2: ε, 3: η, 4: Γ[f], 5: Γ[f_eq], 6: cum buffer, 7: dℓ/du, 8: ε at faces (n+1),
     9: f_eq/f. Returns (dv/du array, ln Y, d ln Y/du, ln Y_eq, H̃, γ_total, T)."""
+    par, brk, clnh, clng, kc, kf, vol, edges, G, dG, eta_k, w_k, lngam = prob
     n = kc.shape[0]
     x, T, H, Ht, dlnh, lrs, dlrs, sigma, lnh, ln_yeq = frame(u, par, brk, clnh, clng)
     lnf, q, eps, eta = work[0, :n], work[1, :n], work[2, :n], work[3, :n]
@@ -532,16 +532,20 @@ def _moments(kc, vol, lnf, q, eps):
 
 
 @njit(cache=True)
-def solve(par, brk, clnh, clng, kc, kf, vol, edges, G, dG, eta_k, w_k, lngam, u_start, out, f_out):
+def solve(prob, u_start, out, f_out):
     """Integrate from equilibrium at u_start until u ≥ u_min_end and |d ln Y/du| < freeze_tol
-    (or u_max). ``out`` (n_max, 5) receives (u, ln Y, T_χ/T, d ln Y/du, ln Y_eq) per accepted
-    step, ``f_out`` the final ln f. Returns (rows, status, n_rhs, kind at the end).
+    (or u_max) for the run's inputs ``prob`` = (par, brk, clnh, clng, kc, kf, vol, edges, G, dG,
+    eta_k, w_k, lngam): parameters, thermodynamics spline, momentum grid, kernel tables, one tuple
+    so that the six calls of :func:`evaluate` cannot pass them in a different order. ``out``
+    (n_max, 5) receives (u, ln Y, T_χ/T, d ln Y/du, ln Y_eq) per accepted step, ``f_out`` the
+    final ln f. Returns (rows, status, n_rhs, kind at the end).
 
     After chemical freeze-out ln Y is carried as its own variable λ, advanced with the
     annihilation part of d ln Y/du only (explicit midpoint stages of the same Rosenbrock step,
     i.e. a zero row in the W-matrix), and f is rescaled onto it after every step: the elastic
     and drift terms, which conserve the particle number exactly in space, then cannot change Y
     through time-integration errors either."""
+    par, brk, clnh, clng, kc, kf, vol, _edges, _G, _dG, eta_k, w_k, _lngam = prob  # _x: evaluate's
     n = kc.shape[0]
     n_max = out.shape[0]
     rtol = par[P_RTOL]
@@ -559,9 +563,7 @@ def solve(par, brk, clnh, clng, kc, kf, vol, edges, G, dG, eta_k, w_k, lngam, u_
     u = u_start
     kind = KIND_DEV
     v = np.zeros(n)
-    F0, lny, dlny, lnyeq, Ht, gtot, _ = evaluate(
-        u, v, kind, par, brk, clnh, clng, kc, kf, vol, edges, G, dG, eta_k, w_k, lngam, S, work
-    )
+    F0, lny, dlny, lnyeq, Ht, gtot, _ = evaluate(u, v, kind, prob, S, work)
     lam = lny
     n_rhs = 1
     row = 0
@@ -593,9 +595,7 @@ def solve(par, brk, clnh, clng, kc, kf, vol, edges, G, dG, eta_k, w_k, lngam, u_
                 v[j] = work[0, j] + (eps[j] + lnyeq if new_kind == KIND_PSI else 0.0)
             kind = new_kind
             u_prev = math.nan
-            F0, lny, dlny, lnyeq, Ht, gtot, _ = evaluate(
-                u, v, kind, par, brk, clnh, clng, kc, kf, vol, edges, G, dG, eta_k, w_k, lngam, S, work
-            )
+            F0, lny, dlny, lnyeq, Ht, gtot, _ = evaluate(u, v, kind, prob, S, work)
             lam = lny
             n_rhs += 1
         if kind != KIND_DEV and u >= par[P_U_MIN_END] and abs(dlny) < par[P_FREEZE]:
@@ -607,33 +607,11 @@ def solve(par, brk, clnh, clng, kc, kf, vol, edges, G, dG, eta_k, w_k, lngam, u_
         h = min(h, h_cap, par[P_U_MAX] - u)
         jacobian(u, par, brk, clnh, clng, kc, kf, vol, eta_k, w_k, S, work, Ht, gtot, jac)
         if math.isfinite(u_prev):  # ∂F/∂u by a backward difference, kernel of the previous step
-            Fu = evaluate(
-                u_prev,
-                v,
-                kind,
-                par,
-                brk,
-                clnh,
-                clng,
-                kc,
-                kf,
-                vol,
-                edges,
-                G,
-                dG,
-                eta_k,
-                w_k,
-                lngam,
-                Sp,
-                w1,
-                False,
-            )[0]
+            Fu = evaluate(u_prev, v, kind, prob, Sp, w1, False)[0]
             Tu = (F0 - Fu) / (u - u_prev)
         else:
             eps_u = 1e-6 * max(1.0, abs(u))
-            Fu = evaluate(
-                u + eps_u, v, kind, par, brk, clnh, clng, kc, kf, vol, edges, G, dG, eta_k, w_k, lngam, S1, w1
-            )[0]
+            Fu = evaluate(u + eps_u, v, kind, prob, S1, w1)[0]
             Tu = (Fu - F0) / eps_u
         n_rhs += 1
         while True:
@@ -649,31 +627,10 @@ def solve(par, brk, clnh, clng, kc, kf, vol, edges, G, dG, eta_k, w_k, lngam, u_
                 continue
             k1 = lu_solve(a, piv, F0 + hd * Tu)
             y1 = v + 0.5 * h * k1
-            F1, _, dlny1, _, _, _, _ = evaluate(
-                u + 0.5 * h,
-                y1,
-                kind,
-                par,
-                brk,
-                clnh,
-                clng,
-                kc,
-                kf,
-                vol,
-                edges,
-                G,
-                dG,
-                eta_k,
-                w_k,
-                lngam,
-                S1,
-                w1,
-            )
+            F1, _, dlny1, _, _, _, _ = evaluate(u + 0.5 * h, y1, kind, prob, S1, w1)
             k2 = lu_solve(a, piv, F1 - k1) + k1
             vn = v + h * k2
-            F2, lny2, dlny2, lnyeq2, Ht2, gtot2, _ = evaluate(
-                u + h, vn, kind, par, brk, clnh, clng, kc, kf, vol, edges, G, dG, eta_k, w_k, lngam, S2, w2
-            )
+            F2, lny2, dlny2, lnyeq2, Ht2, gtot2, _ = evaluate(u + h, vn, kind, prob, S2, w2)
             n_rhs += 2
             k3 = lu_solve(a, piv, F2 - _E32 * (k2 - F1) - 2.0 * (k1 - F0) + hd * Tu)
             e = h / 6.0 * (k1 - 2.0 * k2 + k3)
@@ -700,9 +657,7 @@ def solve(par, brk, clnh, clng, kc, kf, vol, edges, G, dG, eta_k, w_k, lngam, u_
             shift = lam_new - lny2
             for j in range(n):
                 v[j] += shift
-            F2, lny2, dlny2, lnyeq2, Ht2, gtot2, _ = evaluate(
-                u, v, kind, par, brk, clnh, clng, kc, kf, vol, edges, G, dG, eta_k, w_k, lngam, S, work, False
-            )
+            F2, lny2, dlny2, lnyeq2, Ht2, gtot2, _ = evaluate(u, v, kind, prob, S, work, False)
             n_rhs += 1
             lam = lam_new
         F0 = F2

@@ -1,21 +1,25 @@
 """Named benchmark points of the model: the one source for the dashboard's preset buttons,
 its default state, the paper reproduction and the scans' probe point.
 
+The points (numbers, labels, descriptions and where each comes from) are data, in
+``physics/data/benchmark_points.toml``; this module reads them once and names them.
 Masses in GeV, couplings in GeV⁻¹; δ = (m_a² − 4m_χ²)/(4m_χ²) (docs/physics.md#model).
-The numbers quoted in the descriptions come from ``python -m physics.reproduce`` and
-``tests/dashboard/test_state.py``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import tomllib
+from dataclasses import dataclass, fields
+from pathlib import Path
 
 from .model import ALPModel
+
+DATA_FILE = Path(__file__).resolve().parent / "data" / "benchmark_points.toml"
 
 
 @dataclass(frozen=True)
 class BenchmarkPoint:
-    """A named parameter point (m_a, δ, g_aWW, g_aχχ)."""
+    """A named parameter point (m_a, δ, g_aWW, g_aχχ) and where its numbers come from."""
 
     key: str
     label: str
@@ -24,49 +28,42 @@ class BenchmarkPoint:
     delta: float
     g_aWW: float
     g_achi: float
+    source: str = ""
 
     def model(self) -> ALPModel:
         """The :class:`~physics.model.ALPModel` of this point."""
         return ALPModel.from_detuning(self.m_a, self.delta, self.g_aWW, self.g_achi)
 
 
-ABSTRACT_CENTRE = BenchmarkPoint(
-    "abstract",
-    "Abstract's centre (m_a = 2 GeV)",
-    "Centre of the abstract's missing-energy region: m_a = 2 GeV, g_aWW = 8.4e-5 GeV⁻¹, "
-    "g_aχχ = 1e-3 GeV⁻¹, δ = 0.024 (cBE gives Ωh² ≈ 0.12). Inside the m-independent "
-    "Belle II excess band, but above BaBar's two-body B→KX fit (docs/reproduction).",
-    m_a=2.0,
-    delta=0.024,
-    g_aWW=8.4e-5,
-    g_achi=1e-3,
-)
-"""g_aWW in the middle of the abstract's Belle II band (7.13–9.60)×10⁻⁵ GeV⁻¹ (arXiv:2504.00383)."""
+_FLOATS = ("m_a", "delta", "g_aWW", "g_achi")
 
-VIABLE_TWO_BODY = BenchmarkPoint(
-    "viable",
-    "Viable: two-body fit (m_a = 2 GeV)",
-    "m_a = 2 GeV, g_aWW = 6.4e-5 GeV⁻¹ (BR(B→Ka) = 8.8e-6, the centre of the Belle II "
-    "two-body fit), g_aχχ = 1e-3 GeV⁻¹, δ = 0.0125 (cBE gives Ωh² = 0.12, nBE 0.067); "
-    "allowed by every measured limit.",
-    m_a=2.0,
-    delta=0.0125,
-    g_aWW=6.4e-5,
-    g_achi=1e-3,
-)
 
-DISPLACED_DIPHOTON = BenchmarkPoint(
-    "displaced",
-    "Displaced diphoton (m_a = 0.1 GeV)",
-    "m_a = 0.1 GeV with m_χ > m_a/2 (δ = −0.3): a → γγ only, long-lived; "
-    "g_aWW = 1e-4 GeV⁻¹ is excluded by K⁺→π⁺X.",
-    m_a=0.1,
-    delta=-0.3,
-    g_aWW=1e-4,
-    g_achi=1e-3,
-)
+def _load(path: Path = DATA_FILE) -> dict[str, BenchmarkPoint]:
+    """The points of ``path`` by key, in file order; ``ValueError`` on a missing or unknown field."""
+    with open(path, "rb") as fh:
+        entries = tomllib.load(fh)["point"]
+    names = {f.name for f in fields(BenchmarkPoint)}
+    points: dict[str, BenchmarkPoint] = {}
+    for entry in entries:
+        key = entry.get("key")
+        if set(entry) != names:
+            raise ValueError(f"{path.name}: point {key!r} needs exactly the fields {sorted(names)}")
+        if key in points:
+            raise ValueError(f"{path.name}: point {key!r} twice")
+        points[key] = BenchmarkPoint(**{k: float(v) if k in _FLOATS else v for k, v in entry.items()})
+    return points
 
-BENCHMARK_POINTS: tuple[BenchmarkPoint, ...] = (ABSTRACT_CENTRE, VIABLE_TWO_BODY, DISPLACED_DIPHOTON)
+
+_POINTS = _load()
+
+ABSTRACT_CENTRE = _POINTS["abstract"]
+"""The dashboard's default point: g_aWW in the middle of the abstract's Belle II band (arXiv:2504.00383)."""
+VIABLE_TWO_BODY = _POINTS["viable"]
+"""At the centre of the Belle II two-body fit, Ωh²(cBE) = 0.12, allowed by every measured limit."""
+DISPLACED_DIPHOTON = _POINTS["displaced"]
+"""m_χ > m_a/2: a → γγ only, long-lived."""
+
+BENCHMARK_POINTS: tuple[BenchmarkPoint, ...] = tuple(_POINTS.values())
 
 
 def benchmark_point(key: str) -> BenchmarkPoint:

@@ -283,10 +283,7 @@ class _System:
         S = np.empty((n, n))
         work = np.empty((10, n + 1))
         eps = np.sqrt((self.kc * math.exp(core.frame(u, self.par, *self._th())[5])) ** 2 + x * x)
-        out = core.evaluate(
-            u, lnf + eps, core.KIND_DEV, self.par, *self._th(), self.kc, self.faces, self.vol,
-            self.edges, self.G, self.dG, self.eta_k, self.w_k, self.lngam, S, work,
-        )  # fmt: skip
+        out = core.evaluate(u, lnf + eps, core.KIND_DEV, self.kernel_inputs(), S, work)
         return {
             "Ht": out[4],
             "gamma": work[4, :n].copy(),
@@ -299,6 +296,11 @@ class _System:
 
     def _th(self) -> tuple[FloatArray, FloatArray, FloatArray]:
         return self.thermo.breaks, self.thermo.coef_lnh, self.thermo.coef_lng
+
+    def kernel_inputs(self) -> tuple[FloatArray, ...]:
+        """The run's inputs in the order ``core.solve`` and ``core.evaluate`` take them (``prob``)."""
+        grid = (self.kc, self.faces, self.vol, self.edges, self.G, self.dG, self.eta_k, self.w_k, self.lngam)
+        return (self.par, *self._th(), *grid)
 
 
 def assemble(
@@ -412,10 +414,7 @@ def _solve_once(
     tab, m, kc, faces, vol = problem.thermo, problem.m_chi, sys.kc, sys.faces, sys.vol
     out = np.empty((max_rows, 5))
     f_out = np.empty(kc.size)
-    rows, status, n_rhs, _ = core.solve(
-        sys.par, tab.breaks, tab.coef_lnh, tab.coef_lng, kc, faces, vol, sys.edges, sys.G, sys.dG,
-        sys.eta_k, sys.w_k, sys.lngam, sys.u0, out, f_out,
-    )  # fmt: skip
+    rows, status, n_rhs, _ = core.solve(sys.kernel_inputs(), sys.u0, out, f_out)
     u, lnY, t_ratio, dlny, lnYeq = out[:rows].T
     x = np.exp(u)
     x_end = float(x[-1])

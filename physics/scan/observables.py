@@ -1,8 +1,9 @@
 """The scan's observable registry and the chunk evaluator that runs on workers.
 
-Every column a scan writes is declared here once (name, dtype, unit, description), grouped
-into :class:`ObservableGroup` objects whose ``compute`` maps a :class:`Batch` of valid model
-points to column arrays; the default observable set is every group.
+Every column a scan writes is declared once (name, dtype, unit, description) in the data file
+``columns.toml`` next to this module, grouped into :class:`ObservableGroup` objects whose
+``compute`` (here) maps a :class:`Batch` of valid model points to column arrays; the default
+observable set is every group but :data:`OPT_IN_GROUPS`.
 
 :func:`evaluate_chunk` is the one task function shipped to local processes or Dask workers:
 it takes plain data (a spec dict and a point range) and returns a pandas DataFrame, so the
@@ -12,10 +13,12 @@ same code path serves every backend and results are bit-identical between them.
 from __future__ import annotations
 
 import time
+import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import numpy as np
 import pandas as pd
@@ -82,18 +85,43 @@ class ObservableGroup:
     description: str
 
 
+# ----------------------------------------------------------------------------- column schema
+COLUMNS_FILE = Path(__file__).resolve().parent / "columns.toml"
+"""The column schema: inputs, each group's description and columns, the error column."""
+
+
+def _read_columns(entries: list[dict[str, str]]) -> tuple[Column, ...]:
+    """Columns from the schema's ``{name, dtype, unit, description}`` tables (checked)."""
+    cols = []
+    for e in entries:
+        if set(e) != {"name", "dtype", "unit", "description"} or e["dtype"] not in _FILL:
+            raise ValueError(
+                f"{COLUMNS_FILE.name}: column {e.get('name')!r} needs name, dtype in "
+                f"{sorted(_FILL)}, unit and description"
+            )
+        cols.append(Column(e["name"], cast(DType, e["dtype"]), e["unit"], e["description"]))
+    return tuple(cols)
+
+
+def _load_schema() -> dict[str, Any]:
+    with open(COLUMNS_FILE, "rb") as fh:
+        return tomllib.load(fh)
+
+
+_SCHEMA = _load_schema()
+
+
+def _group(
+    name: str, compute: Callable[[Batch], GroupResult], leading: tuple[Column, ...] = ()
+) -> ObservableGroup:
+    """Group ``name`` of the schema with its ``compute``; ``leading`` columns built in code come first."""
+    entry = _SCHEMA["group"][name]
+    return ObservableGroup(name, (*leading, *_read_columns(entry["columns"])), compute, entry["description"])
+
+
 # ----------------------------------------------------------------------------- inputs
-INPUT_COLUMNS: tuple[Column, ...] = (
-    Column("point", "int64", "", "point index in the spec (grid: C order over the axes)"),
-    Column("m_a", "float64", "GeV", "ALP mass"),
-    Column("m_chi", "float64", "GeV", "DM mass (derived from δ when δ is scanned)"),
-    Column("delta", "float64", "1", "detuning (m_a² − 4m_χ²)/(4m_χ²) (derived when m_χ is scanned)"),
-    Column("g_aWW", "float64", "GeV⁻¹", "ALP–SU(2) coupling"),
-    Column("g_achi", "float64", "GeV⁻¹", "ALP–DM coupling g_aχχ"),
-)
-ERROR_COLUMN = Column(
-    "error", "str", "", "empty if the point evaluated cleanly, else the ValueError/engine message"
-)
+INPUT_COLUMNS: tuple[Column, ...] = _read_columns(_SCHEMA["inputs"]["columns"])
+(ERROR_COLUMN,) = _read_columns(_SCHEMA["error"]["columns"])
 
 
 # ----------------------------------------------------------------------------- derived
@@ -125,19 +153,7 @@ def _derived(b: Batch) -> GroupResult:
     )
 
 
-_DERIVED = ObservableGroup(
-    "derived",
-    (
-        Column("g_agg", "float64", "GeV⁻¹", "photon coupling s_W² g_aWW (g_aBB = 0)"),
-        Column("y_chi", "float64", "1", "pseudoscalar Yukawa g_aχχ m_χ"),
-        Column("scenario", "str", "", "missing_energy (m_a > 2m_χ) or displaced_diphoton"),
-        Column("width_total", "float64", "GeV", "Γ(a→γγ) + Γ(a→χχ̄)"),
-        Column("br_inv", "float64", "1", "BR(a→χχ̄)"),
-        Column("ctau_m", "float64", "m", "ALP proper decay length cτ (inf if Γ = 0)"),
-    ),
-    _derived,
-    "widths, invisible branching ratio, lifetime, scenario",
-)
+_DERIVED = _group("derived", _derived)
 
 
 # ----------------------------------------------------------------------------- flavour
@@ -161,18 +177,7 @@ def _flavour(b: Batch) -> GroupResult:
     )
 
 
-_FLAVOUR = ObservableGroup(
-    "flavour",
-    (
-        Column("br_B_to_K_a", "float64", "1", "BR(B⁺→K⁺a)"),
-        Column("br_K_to_pi_a", "float64", "1", "BR(K⁺→π⁺a)"),
-        Column("br_KL_to_pi0_a", "float64", "1", "BR(K_L→π⁰a)"),
-        Column("p_inv_belle2", "float64", "1", "probability the ALP counts as invisible at Belle II"),
-        Column("br_B_to_K_a_x_p_inv", "float64", "1", "BR(B⁺→K⁺a)·P_inv, compare with the Belle II targets"),
-    ),
-    _flavour,
-    "meson decay rates and the Belle II invisible signal",
-)
+_FLAVOUR = _group("flavour", _flavour)
 
 
 # ----------------------------------------------------------------------------- Belle II targets
@@ -192,21 +197,7 @@ def _belle2(b: Batch) -> GroupResult:
     return GroupResult(out)
 
 
-def _target_columns() -> tuple[Column, ...]:
-    label = {"excess": "ΔBR = BR_meas − BR_SM (Belle II)", "fit": "two-body B→KX fit (2311.14629)"}
-    cols: list[Column] = []
-    for short in _TARGETS:
-        cols.append(Column(f"{short}_central", "float64", "1", f"central value of the {label[short]} target"))
-        cols += [
-            Column(f"in_{short}_{n}sigma", "bool", "", f"BR·P_inv inside the {n}σ band of the {short} target")
-            for n in (1, 2)
-        ]
-    return tuple(cols)
-
-
-_BELLE2 = ObservableGroup(
-    "belle2", _target_columns(), _belle2, "the two Belle II B→Kνν̄ targets and whether the point fits"
-)
+_BELLE2 = _group("belle2", _belle2)
 
 
 # ----------------------------------------------------------------------------- limits
@@ -249,7 +240,8 @@ def _cmb_ratio(b: Batch) -> FloatArray:
     return p_ann_ratio_kernel(b.m_a, b.m_chi, g_agg, y_chi)
 
 
-def _limit_columns() -> tuple[Column, ...]:
+def _catalogue_columns() -> tuple[Column, ...]:
+    """One ratio (and, for a tension, pull) column per catalogued limit, then the CMB ratio."""
     cols: list[Column] = []
     for i in limit_catalogue():
         cols.append(
@@ -272,18 +264,10 @@ def _limit_columns() -> tuple[Column, ...]:
             f"p_ann/3.2e-28 cm³ s⁻¹ GeV⁻¹, {CMB_LABEL} (measured); > 1 excluded, NaN not applicable",
         )
     )
-    return (
-        *cols,
-        Column("ratio_max_measured", "float64", "1", "largest ratio among measured hard limits"),
-        Column("excluded", "bool", "", "excluded by at least one measured limit (= physics.is_excluded)"),
-        Column("excluded_by", "str", "", "comma-separated keys of the measured limits excluding the point"),
-        Column("excluded_incl_projections", "bool", "", "excluded by a measured or projected limit"),
-    )
+    return tuple(cols)
 
 
-_LIMITS = ObservableGroup(
-    "limits", _limit_columns(), _limits, "every catalogued experiment's ratio and the verdict"
-)
+_LIMITS = _group("limits", _limits, leading=_catalogue_columns())
 
 
 # ----------------------------------------------------------------------------- relic density
@@ -351,7 +335,7 @@ def _relic(b: Batch) -> GroupResult:
     else:
         rows = [_relic_point(m, b.relic_options) for m in b.models]
     out: dict[str, np.ndarray] = {}
-    for col in _RELIC_COLUMNS:
+    for col in _RELIC.columns:
         if col.name == "omega_ratio_cbe_nbe":
             continue
         vals = [r.get(col.name, _FILL[col.dtype]) for r in rows]
@@ -375,23 +359,7 @@ def check_relic_options(options: Mapping[str, Any]) -> None:
         raise ValueError(f"relic options {dict(options)} rejected by physics.omega_h2: {exc}") from exc
 
 
-_RELIC_COLUMNS: tuple[Column, ...] = (
-    Column("omega_h2_nbe", "float64", "1", "relic abundance Ωh², number-density Boltzmann equation"),
-    Column("omega_h2_cbe", "float64", "1", "relic abundance Ωh², coupled number+temperature equations"),
-    Column("omega_ratio_cbe_nbe", "float64", "1", "Ωh²(cBE)/Ωh²(nBE): effect of early kinetic decoupling"),
-    Column("x_fo_nbe", "float64", "1", "freeze-out x = m_χ/T (nBE)"),
-    Column("x_fo_cbe", "float64", "1", "freeze-out x = m_χ/T (cBE)"),
-    Column("T_kd_cbe", "float64", "GeV", "kinetic-decoupling temperature (cBE)"),
-    Column("relic_flags_nbe", "str", "", "relic-engine warnings (nBE), empty when clean"),
-    Column("relic_flags_cbe", "str", "", "relic-engine warnings (cBE), empty when clean"),
-)
-
-_RELIC = ObservableGroup(
-    "relic",
-    _RELIC_COLUMNS,
-    _relic,
-    "relic density with the nBE and cBE treatments (physics.omega_h2)",
-)
+_RELIC = _group("relic", _relic)
 
 
 def _relic_fbe(b: Batch) -> GroupResult:
@@ -418,16 +386,7 @@ def _relic_fbe(b: Batch) -> GroupResult:
     return GroupResult(out, errors)
 
 
-_RELIC_FBE = ObservableGroup(
-    "relic_fbe",
-    (
-        Column("omega_h2_fbe", "float64", "1", "relic abundance Ωh², full phase-space Boltzmann equation"),
-        Column("x_fo_fbe", "float64", "1", "freeze-out x = m_χ/T (fBE)"),
-        Column("relic_flags_fbe", "str", "", "relic-engine warnings (fBE), empty when clean"),
-    ),
-    _relic_fbe,
-    "relic density by the fBE (physics.omega_h2, method='fbe'; ~0.1–0.3 s per point: opt-in)",
-)
+_RELIC_FBE = _group("relic_fbe", _relic_fbe)
 
 
 # ----------------------------------------------------------------------------- registry
@@ -435,6 +394,10 @@ OBSERVABLE_GROUPS: Mapping[str, ObservableGroup] = MappingProxyType(
     {g.name: g for g in (_DERIVED, _FLAVOUR, _BELLE2, _LIMITS, _RELIC, _RELIC_FBE)}
 )
 """All observable groups, in column order (read-only)."""
+if set(OBSERVABLE_GROUPS) != set(_SCHEMA["group"]):
+    raise ValueError(
+        f"{COLUMNS_FILE.name}: groups {sorted(_SCHEMA['group'])} ≠ registry {list(OBSERVABLE_GROUPS)}"
+    )
 OPT_IN_GROUPS: tuple[str, ...] = ("relic_fbe",)
 """Groups computed only when asked for by name (too slow for a default scan)."""
 

@@ -431,6 +431,27 @@ class Solution:
     tchi_over_t: np.ndarray
 
 
+def _radau_in_ln_x(
+    m: float,
+    rhs: Callable[[float, np.ndarray], list[float]],
+    jac: Callable[[float, np.ndarray], list[list[float]]],
+    v0: list[float],
+    x0: float,
+    x_end: float,
+    rtol: float,
+) -> Solution:
+    """The one driver of both Boltzmann equations: Radau in t = ln x from x0 to x_end (atol = rtol)
+    with the analytic Jacobian, state v = (ln Y[, θ = ln T_χ/T]); T_χ = T when θ is not integrated."""
+    sol = integrate.solve_ivp(
+        rhs, (math.log(x0), math.log(x_end)), v0, method="Radau", jac=jac, rtol=rtol, atol=rtol
+    )
+    if not sol.success:
+        raise RuntimeError(sol.message)
+    Y = np.exp(sol.y[0])
+    tchi_over_t = np.exp(sol.y[1]) if len(v0) > 1 else np.ones_like(Y)
+    return Solution(omega_from_Y(m, Y[-1]), Y[-1], np.exp(sol.t), Y, tchi_over_t)
+
+
 def solve_nbe(
     m: float,
     sv: Callable[[float], float],
@@ -455,14 +476,7 @@ def solve_nbe(
         lam, Y, Ye = terms(t, v[0])
         return [[-lam * (Y + Ye * Ye / Y)]]
 
-    t0, t1 = math.log(x0), math.log(x_end)
-    sol = integrate.solve_ivp(
-        rhs, (t0, t1), [math.log(y_eq(x0, m, th))], method="Radau", jac=jac, rtol=rtol, atol=rtol
-    )
-    if not sol.success:
-        raise RuntimeError(sol.message)
-    Y = np.exp(sol.y[0])
-    return Solution(omega_from_Y(m, Y[-1]), Y[-1], np.exp(sol.t), Y, np.ones_like(Y))
+    return _radau_in_ln_x(m, rhs, jac, [math.log(y_eq(x0, m, th))], x0, x_end, rtol)
 
 
 def cbe_terms(
@@ -559,14 +573,7 @@ def solve_cbe(
             ],
         ]
 
-    t0, t1 = math.log(x0), math.log(x_end)
-    sol = integrate.solve_ivp(
-        rhs, (t0, t1), [math.log(y_eq(x0, m, th)), 0.0], method="Radau", jac=jac, rtol=rtol, atol=rtol
-    )
-    if not sol.success:
-        raise RuntimeError(sol.message)
-    Y = np.exp(sol.y[0])
-    return Solution(omega_from_Y(m, Y[-1]), Y[-1], np.exp(sol.t), Y, np.exp(sol.y[1]))
+    return _radau_in_ln_x(m, rhs, jac, [math.log(y_eq(x0, m, th)), 0.0], x0, x_end, rtol)
 
 
 def const_sv_gev(sigma_v_cm3_s: float) -> float:
