@@ -29,10 +29,16 @@ control_socket_disable = True  # no shared $HOME/.gunicorn/gunicorn.ctl between 
 
 
 def post_worker_init(worker: object) -> None:
-    """Background jobs forked from this worker drop its sockets; warm the physics up."""
+    """Background jobs forked from this worker drop its sockets; Dash's first-request setup runs
+    before the worker accepts a request; warm the physics up."""
     from dashboard.jobs import install_fork_hygiene
 
     install_fork_hygiene()
+    # Dash registers the script paths it may serve in its first-request setup, after marking the
+    # setup done: a request racing the first one in the worker's other thread got a 500 ("dash" is
+    # not a registered library) and the page stayed at "Loading...". Run that setup here, once.
+    status = worker.wsgi.test_client().get("/").status_code  # type: ignore[attr-defined]
+    print(f"worker {os.getpid()}: Dash set up before serving (index {status})", flush=True)
     try:
         from dashboard.warmup import warm_up
 
