@@ -82,10 +82,10 @@ def _empty_start(args: Any) -> bool:
     their input is the output of another callback (plotly/dash#1225); forking a job for it took a
     slot, and a queued one showed "Server busy: queued" on a panel nobody had started.
     """
-    first = args[0] if isinstance(args, list | tuple) and args else args
-    if isinstance(args, dict):
-        first = next(iter(args.values()), None)
-    return first is None
+    values = list(args.values()) if isinstance(args, dict) else args
+    if isinstance(values, list | tuple):
+        return bool(values) and values[0] is None
+    return values is None  # a callback with one input gets it unwrapped
 
 
 def _owner() -> str | None:
